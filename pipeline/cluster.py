@@ -1,0 +1,117 @@
+"""Group occurrences of the same reused text across documents into clusters.
+
+Each stored span is an occurrence in two documents. Overlapping occurrences within one
+document are one occurrence (the union of their ranges); occurrences linked by a span
+are one cluster (connected components). A cluster's id derives from its earliest member,
+so ids stay put as new batches add members.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from pipeline import db
+from pipeline.text import WORD_RE, quote_regions, quoted_share
+
+QUOTE_SHARE = 0.5  # an occurrence at least this much inside quotation marks is a quote
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            if ra < rb:
+                self.parent[rb] = ra
+            else:
+                self.parent[ra] = rb
+
+
+def merge_intervals(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Union of overlapping [start, end) ranges, sorted."""
+    out: list[list[int]] = []
+    for s, e in sorted(ranges):
+        if out and s < out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def rebuild(con: duckdb.DuckDBPyConnection) -> int:
+    """Recompute occurrences and their clusters from all stored spans; returns #clusters."""
+    rows = con.execute("select doc_a, doc_b, a_start, a_end, b_start, b_end from alignments").fetchall()
+    per_doc: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for da, dbb, a0, a1, b0, b1 in rows:
+        per_doc[da].append((a0, a1))
+        per_doc[dbb].append((b0, b1))
+    occ_index: dict[int, list[tuple[int, int]]] = {d: merge_intervals(r) for d, r in per_doc.items()}
+    nodes: list[tuple[int, int, int]] = [(d, s, e) for d in sorted(occ_index) for s, e in occ_index[d]]
+    node_id = {(d, s): i for i, (d, s, _) in enumerate(nodes)}
+    starts_by_doc = {d: np.array([s for s, _ in r]) for d, r in occ_index.items()}
+
+    def locate(doc: int, start: int) -> int:
+        idx = int(np.searchsorted(starts_by_doc[doc], start, side="right")) - 1
+        return node_id[(doc, int(starts_by_doc[doc][idx]))]
+
+    uf = _UnionFind(len(nodes))
+    for da, dbb, a0, _, b0, _ in rows:
+        uf.union(locate(da, a0), locate(dbb, b0))
+
+    texts = dict(
+        con.execute(
+            """
+            select d.doc_seq, c.clean_text
+            from documents as d inner join cleaned as c on c.doc_id = d.doc_id
+            where d.doc_seq in (select unnest(?))
+            """,
+            [list(occ_index)],
+        ).fetchall()
+    ) if occ_index else {}
+    cluster_of: dict[int, str] = {}
+    out = {k: [] for k in ("doc_seq", "start_char", "end_char", "n_words", "quote_share", "is_quote", "cluster_id")}
+    regions_cache: dict[int, list[tuple[int, int]]] = {}
+    for i, (doc, s, e) in enumerate(nodes):
+        root = uf.find(i)  # the smallest node id: earliest document, then earliest offset
+        if root not in cluster_of:
+            rd, rs, _ = nodes[root]
+            cluster_of[root] = hashlib.sha256(f"{rd}:{rs}".encode()).hexdigest()[:12]
+        text = texts[doc]
+        if doc not in regions_cache:
+            regions_cache[doc] = quote_regions(text)
+        share = quoted_share(regions_cache[doc], s, e)
+        out["doc_seq"].append(doc)
+        out["start_char"].append(s)
+        out["end_char"].append(e)
+        out["n_words"].append(len(WORD_RE.findall(text, s, e)))
+        out["quote_share"].append(round(share, 4))
+        out["is_quote"].append(share >= QUOTE_SHARE)
+        out["cluster_id"].append(cluster_of[root])
+    con.execute("delete from occurrences")
+    table = pa.table(
+        {
+            "doc_seq": pa.array(out["doc_seq"], pa.int64()),
+            "start_char": pa.array(out["start_char"], pa.int32()),
+            "end_char": pa.array(out["end_char"], pa.int32()),
+            "n_words": pa.array(out["n_words"], pa.int32()),
+            "quote_share": pa.array(out["quote_share"], pa.float64()),
+            "is_quote": pa.array(out["is_quote"], pa.bool_()),
+            "cluster_id": pa.array(out["cluster_id"], pa.string()),
+        }
+    )
+    db.insert_arrow(con, "occurrences", table)
+    return len(cluster_of)

@@ -1,0 +1,106 @@
+"""Parameters with defaults that validate themselves.
+
+Precedence: CLI option > NEWSDEDUP_* environment variable > [tool.newsdedup] in
+./pyproject.toml or ./newsdedup.toml > default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import InputError
+
+
+@dataclass(frozen=True, slots=True)
+class CleanConfig:
+    max_bytes: int = 20_000_000  # per input; larger inputs are rejected, not truncated
+    min_words: int = 1  # a document with fewer words after cleaning is rejected
+
+
+@dataclass(frozen=True, slots=True)
+class DetectConfig:
+    num_perm: int = 64
+    seed: int = 1
+    scheme: str = "affine32"  # datasketch>=2.0 permutation scheme, stored with the bands
+    shingle_size: int = 3  # words per shingle
+    passage_bands: int = 32
+    passage_rows: int = 2
+    doc_bands: int = 16
+    doc_rows: int = 4
+    min_passage_words: int = 5
+    max_passage_words: int = 60
+    min_band_hits: int = 2  # bands two passages must share before they are compared
+    max_partners: int = 16  # earliest members a new item is linked to per LSH bucket
+    passage_overlap: float = 0.5  # shingle containment that verifies a passage candidate
+    seed_words: int = 3  # exact word run that anchors an alignment
+    max_gap: int = 4  # words of edits tolerated inside one shared span
+    min_span_words: int = 8
+    syndication_jaccard: float = 0.5
+    syndication_containment: float = 0.7
+    batch_docs: int = 2000
+
+    def __post_init__(self) -> None:
+        if self.passage_bands * self.passage_rows > self.num_perm:
+            raise InputError("passage_bands x passage_rows exceeds num_perm")
+        if self.doc_bands * self.doc_rows > self.num_perm:
+            raise InputError("doc_bands x doc_rows exceeds num_perm")
+        if self.scheme not in ("affine32",):
+            raise InputError(f"unsupported MinHash scheme {self.scheme!r} (use affine32)")
+        if not 0 < self.syndication_jaccard <= 1 or not 0 < self.syndication_containment <= 1:
+            raise InputError("syndication thresholds must be in (0, 1]")
+        if self.min_span_words < self.seed_words:
+            raise InputError("min_span_words must be >= seed_words")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    clean: CleanConfig = field(default_factory=CleanConfig)
+    detect: DetectConfig = field(default_factory=DetectConfig)
+
+    @classmethod
+    def load(cls, cwd: Path | None = None, env: dict[str, str] | None = None) -> Config:
+        """Defaults, overridden by a config file, overridden by NEWSDEDUP_<SECTION>_<NAME>."""
+        cwd = cwd or Path.cwd()
+        env = dict(os.environ) if env is None else env
+        values: dict[str, dict[str, Any]] = {"clean": {}, "detect": {}}
+        for name in ("newsdedup.toml", "pyproject.toml"):
+            path = cwd / name
+            if not path.is_file():
+                continue
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise InputError(f"{path}: cannot read config: {exc}") from exc
+            if name == "pyproject.toml":
+                data = data.get("tool", {}).get("newsdedup", {})
+            for section in values:
+                values[section].update(data.get(section, {}))
+            break
+        for section, klass in (("clean", CleanConfig), ("detect", DetectConfig)):
+            for f in dataclasses.fields(klass):
+                key = f"NEWSDEDUP_{section.upper()}_{f.name.upper()}"
+                if key in env:
+                    values[section][f.name] = env[key]
+        return cls(
+            clean=_build(CleanConfig, values["clean"]),
+            detect=_build(DetectConfig, values["detect"]),
+        )
+
+
+def _build(klass: type, raw: dict[str, Any]) -> Any:
+    known = {f.name: f for f in dataclasses.fields(klass)}
+    kwargs: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in known:
+            raise InputError(f"unknown setting {name!r} for {klass.__name__}")
+        default = known[name].default
+        try:
+            kwargs[name] = type(default)(value)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"setting {name}={value!r}: {exc}") from exc
+    return klass(**kwargs)

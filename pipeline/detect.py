@@ -1,0 +1,415 @@
+"""Detect stage: passages and documents to MinHash bands, band-join candidates, verify, align.
+
+For each batch of newly cleaned documents:
+1. split into passages, hash word shingles, compute datasketch-compatible signatures for
+   passages and documents (a document's signature is the minimum over its passages');
+2. store the LSH band keys; candidates come from a join of the batch's keys against every
+   stored key on (band_id, band_hash), each new item linked to at most ``max_partners``
+   earliest members of a bucket, so a hot bucket costs linear, not quadratic, work;
+3. verify passage candidates on their real shingle overlap and document candidates on
+   exact Jaccard and containment;
+4. align every verified document pair into maximal shared spans with character offsets.
+Then clusters of reused text are rebuilt from the stored spans (pipeline.cluster).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from pipeline import cluster, db
+from pipeline.align import align
+from pipeline.config import Config, DetectConfig
+from pipeline.errors import PipelineError
+from pipeline.records import Span, StageResult
+from pipeline.sketch import (
+    TokenHasher,
+    band_hashes,
+    jaccard_containment,
+    shingles,
+    signatures,
+)
+from pipeline.text import Tokens, split_passages, tokenize, words_only
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class DocSketch:
+    """Everything the detect stage derives from one clean text."""
+
+    doc_seq: int
+    text: str
+    passages: list[tuple[int, int, int]]
+    passage_shingles: list[np.ndarray]
+    shingle_set: np.ndarray
+    _tokens: Tokens | None = None
+
+    @property
+    def tokens(self) -> Tokens:
+        if self._tokens is None:
+            self._tokens = tokenize(self.text)
+        return self._tokens
+
+
+def sketch_document(doc_seq: int, text: str, cfg: DetectConfig, hasher: TokenHasher) -> DocSketch:
+    """Pure: passages and shingle hashes of one clean text."""
+    passages = split_passages(text, cfg.min_passage_words, cfg.max_passage_words)
+    passage_shingles = [
+        shingles(hasher(words_only(text[a:b])), cfg.shingle_size) for a, b, _ in passages
+    ]
+    doc_set = np.unique(shingles(hasher(words_only(text)), cfg.shingle_size))
+    return DocSketch(doc_seq, text, passages, passage_shingles, doc_set)
+
+
+def param_id(cfg: DetectConfig) -> str:
+    import datasketch
+
+    key = (
+        f"{cfg.num_perm}/{cfg.seed}/{cfg.scheme}/{cfg.shingle_size}/{cfg.passage_bands}x"
+        f"{cfg.passage_rows}/{cfg.doc_bands}x{cfg.doc_rows}/{cfg.min_passage_words}/"
+        f"{cfg.max_passage_words}/datasketch-{datasketch.__version__}"
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def ensure_params(con: duckdb.DuckDBPyConnection, cfg: DetectConfig) -> str:
+    """Record the parameters behind the stored bands; refuse to mix two parameter sets."""
+    import datasketch
+
+    pid = param_id(cfg)
+    stored = [r[0] for r in con.execute("select param_id from detect_params").fetchall()]
+    has_bands = con.execute("select count(*) from detected").fetchall()[0][0] > 0
+    if has_bands and stored and pid not in stored:
+        raise PipelineError(
+            "the stored signatures were made with other detection parameters "
+            f"({stored[-1]}, now {pid}); run 'newsdedup detect --redo' to recompute them"
+        )
+    if pid not in stored:
+        con.execute(
+            """
+            insert into detect_params (param_id, num_perm, seed, scheme, shingle_size,
+                passage_bands, passage_rows, doc_bands, doc_rows, datasketch_version)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                pid, cfg.num_perm, cfg.seed, cfg.scheme, cfg.shingle_size, cfg.passage_bands,
+                cfg.passage_rows, cfg.doc_bands, cfg.doc_rows, datasketch.__version__,
+            ],
+        )
+    return pid
+
+
+def run(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None) -> StageResult:
+    """Find reuse for every cleaned document not yet processed, against everything stored."""
+    dcfg = cfg.detect
+    result = StageResult("detect")
+    pid = ensure_params(con, dcfg)
+    pending = con.sql(
+        """
+        select d.doc_seq
+        from documents as d
+        inner join cleaned as c on c.doc_id = d.doc_id
+        where d.doc_seq not in (select doc_seq from detected)
+        order by d.doc_seq
+        """
+    ).fetchall()
+    seqs = [r[0] for r in pending]
+    hasher = TokenHasher()
+    for start in range(0, len(seqs), dcfg.batch_docs):
+        batch = seqs[start : start + dcfg.batch_docs]
+        with db.transaction(con):
+            _process_batch(con, batch, dcfg, pid, hasher, result, run_id)
+    if seqs:
+        with db.transaction(con):
+            result.add("clusters", cluster.rebuild(con))
+    return result
+
+
+def _texts(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> dict[int, str]:
+    if not seqs:
+        return {}
+    rows = con.execute(
+        """
+        select d.doc_seq, c.clean_text
+        from documents as d inner join cleaned as c on c.doc_id = d.doc_id
+        where d.doc_seq in (select unnest(?))
+        """,
+        [list(seqs)],
+    ).fetchall()
+    return dict(rows)
+
+
+def _process_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: list[int],
+    cfg: DetectConfig,
+    pid: str,
+    hasher: TokenHasher,
+    result: StageResult,
+    run_id: str | None,
+) -> None:
+    texts = _texts(con, batch)
+    sketches = {seq: sketch_document(seq, texts[seq], cfg, hasher) for seq in batch}
+    _store_sketches(con, list(sketches.values()), cfg, pid)
+
+    passage_edges = _passage_candidates(con, batch, cfg)
+    doc_edges = _doc_candidates(con, batch, cfg)
+
+    partners = {old for _, _, old, _ in passage_edges} | {old for _, old in doc_edges}
+    missing = [s for s in partners if s not in sketches]
+    for seq, text in _texts(con, missing).items():
+        sketches[seq] = sketch_document(seq, text, cfg, hasher)
+
+    verified: dict[tuple[int, int], set[str]] = {}
+    for new, p_new, old, p_old in passage_edges:
+        a, b = sketches[new], sketches[old]
+        sa, sb = np.unique(a.passage_shingles[p_new]), np.unique(b.passage_shingles[p_old])
+        _, containment = jaccard_containment(sa, sb)
+        if containment >= cfg.passage_overlap:
+            verified.setdefault((old, new), set()).add("passage")
+    for new, old in doc_edges:
+        verified.setdefault((old, new), set()).add("doc")
+
+    pair_rows, span_rows = [], []
+    for (old, new), via in sorted(verified.items()):
+        a, b = sketches[old], sketches[new]
+        jac, cont = jaccard_containment(a.shingle_set, b.shingle_set)
+        spans = align(
+            a.tokens,
+            b.tokens,
+            hasher,
+            seed_words=cfg.seed_words,
+            max_gap=cfg.max_gap,
+            min_words=cfg.min_span_words,
+        )
+        is_synd = jac >= cfg.syndication_jaccard or cont >= cfg.syndication_containment
+        if not spans and not is_synd:
+            continue
+        shared = sum(s.a_words for s in spans)
+        pair_rows.append((old, new, jac, cont, shared, len(spans), "+".join(sorted(via)), is_synd))
+        span_rows.extend((old, new, s) for s in spans)
+    _store_results(con, batch, pair_rows, span_rows, passage_edges, doc_edges, run_id)
+    result.add("documents", len(batch))
+    result.add("passage_candidates", len(passage_edges))
+    result.add("doc_candidates", len(doc_edges))
+    result.add("pairs", len(pair_rows))
+    result.add("spans", len(span_rows))
+    result.add("syndication", sum(1 for r in pair_rows if r[7]))
+
+
+def _store_sketches(
+    con: duckdb.DuckDBPyConnection, sketches: list[DocSketch], cfg: DetectConfig, pid: str
+) -> None:
+    flat = [ps for s in sketches for ps in s.passage_shingles]
+    sigs = signatures(flat, cfg.num_perm, cfg.seed, cfg.scheme)
+    counts = np.array([len(s.passage_shingles) for s in sketches], dtype=np.int64)
+    owner = np.repeat(np.array([s.doc_seq for s in sketches], dtype=np.int64), counts)
+    passage_no = np.concatenate([np.arange(c, dtype=np.int32) for c in counts]) if len(counts) else np.empty(0, np.int32)
+    nonempty = np.array([len(ps) > 0 for ps in flat], dtype=bool)
+
+    db.insert_arrow(
+        con,
+        "passages",
+        pa.table(
+            {
+                "doc_seq": owner,
+                "passage_no": passage_no,
+                "start_char": pa.array([p[0] for s in sketches for p in s.passages], pa.int32()),
+                "end_char": pa.array([p[1] for s in sketches for p in s.passages], pa.int32()),
+                "n_words": pa.array([p[2] for s in sketches for p in s.passages], pa.int32()),
+            }
+        ),
+    )
+    pb = band_hashes(sigs[nonempty], cfg.passage_bands, cfg.passage_rows)
+    nb = cfg.passage_bands
+    db.insert_arrow(
+        con,
+        "passage_bands",
+        pa.table(
+            {
+                "doc_seq": np.repeat(owner[nonempty], nb),
+                "passage_no": np.repeat(passage_no[nonempty], nb),
+                "band_id": np.tile(np.arange(nb, dtype=np.int16), int(nonempty.sum())),
+                "band_hash": pb.reshape(-1),
+            }
+        ),
+    )
+    # a document's signature: the minimum over its passages' (the union of their shingles)
+    doc_sigs = np.full((len(sketches), cfg.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1])) if len(counts) else counts
+    has = counts > 0
+    if has.any():
+        doc_sigs[has] = np.minimum.reduceat(sigs, starts[has], axis=0)
+    has &= np.array([len(s.shingle_set) > 0 for s in sketches], dtype=bool)
+    dbands = band_hashes(doc_sigs[has], cfg.doc_bands, cfg.doc_rows)
+    seqs = np.array([s.doc_seq for s in sketches], dtype=np.int64)
+    db.insert_arrow(
+        con,
+        "doc_bands",
+        pa.table(
+            {
+                "doc_seq": np.repeat(seqs[has], cfg.doc_bands),
+                "band_id": np.tile(np.arange(cfg.doc_bands, dtype=np.int16), int(has.sum())),
+                "band_hash": dbands.reshape(-1),
+            }
+        ),
+    )
+    db.insert_arrow(
+        con,
+        "doc_signatures",
+        pa.table(
+            {
+                "doc_seq": seqs,
+                "param_id": [pid] * len(seqs),
+                "signature": pa.array(list(doc_sigs), pa.list_(pa.uint32())),
+            }
+        ),
+    )
+
+
+def _passage_candidates(
+    con: duckdb.DuckDBPyConnection, batch: list[int], cfg: DetectConfig
+) -> list[tuple[int, int, int, int]]:
+    """(new doc, new passage, earlier doc, earlier passage) sharing >= min_band_hits bands."""
+    return con.execute(
+        """
+        with
+        new as (
+            select * from passage_bands where doc_seq in (select unnest($batch))
+        ),
+        buckets as (
+            select distinct band_id, band_hash from new
+        ),
+        members as (
+            select
+                pb.doc_seq,
+                pb.passage_no,
+                pb.band_id,
+                pb.band_hash,
+                dense_rank() over (
+                    partition by pb.band_id, pb.band_hash order by pb.doc_seq
+                ) as doc_rank,
+            from passage_bands as pb
+            semi join buckets as b on b.band_id = pb.band_id and b.band_hash = pb.band_hash
+        ),
+        hubs as (
+            select * from members where doc_rank <= $max_partners
+        ),
+        final as (
+            select n.doc_seq as doc_new, n.passage_no as p_new,
+                   h.doc_seq as doc_old, h.passage_no as p_old,
+            from new as n
+            inner join hubs as h on h.band_id = n.band_id and h.band_hash = n.band_hash
+            where h.doc_seq < n.doc_seq
+            group by all
+            having count(*) >= $min_hits
+        )
+        select * from final order by all
+        """,
+        {"batch": batch, "max_partners": cfg.max_partners, "min_hits": cfg.min_band_hits},
+    ).fetchall()
+
+
+def _doc_candidates(
+    con: duckdb.DuckDBPyConnection, batch: list[int], cfg: DetectConfig
+) -> list[tuple[int, int]]:
+    """(new doc, earlier doc) pairs sharing at least one document band."""
+    return con.execute(
+        """
+        with
+        new as (
+            select * from doc_bands where doc_seq in (select unnest($batch))
+        ),
+        buckets as (
+            select distinct band_id, band_hash from new
+        ),
+        members as (
+            select
+                d.doc_seq,
+                d.band_id,
+                d.band_hash,
+                row_number() over (partition by d.band_id, d.band_hash order by d.doc_seq) as rk,
+            from doc_bands as d
+            semi join buckets as b on b.band_id = d.band_id and b.band_hash = d.band_hash
+        ),
+        final as (
+            select distinct n.doc_seq as doc_new, h.doc_seq as doc_old,
+            from new as n
+            inner join members as h on h.band_id = n.band_id and h.band_hash = n.band_hash
+            where h.doc_seq < n.doc_seq and h.rk <= $max_partners
+        )
+        select * from final order by all
+        """,
+        {"batch": batch, "max_partners": cfg.max_partners},
+    ).fetchall()
+
+
+def _store_results(
+    con: duckdb.DuckDBPyConnection,
+    batch: list[int],
+    pair_rows: list[tuple],
+    span_rows: list[tuple[int, int, Span]],
+    passage_edges: list[tuple[int, int, int, int]],
+    doc_edges: list[tuple[int, int]],
+    run_id: str | None,
+) -> None:
+    if pair_rows:
+        cols = list(zip(*pair_rows, strict=True))
+        db.insert_arrow(
+            con,
+            "doc_pairs",
+            pa.table(
+                {
+                    "doc_a": pa.array(cols[0], pa.int64()),
+                    "doc_b": pa.array(cols[1], pa.int64()),
+                    "jaccard": pa.array(cols[2], pa.float64()),
+                    "containment": pa.array(cols[3], pa.float64()),
+                    "shared_words": pa.array(cols[4], pa.int32()),
+                    "n_spans": pa.array(cols[5], pa.int32()),
+                    "via": pa.array(cols[6], pa.string()),
+                    "is_syndication": pa.array(cols[7], pa.bool_()),
+                }
+            ),
+        )
+    if span_rows:
+        db.insert_arrow(
+            con,
+            "alignments",
+            pa.table(
+                {
+                    "doc_a": pa.array([a for a, _, _ in span_rows], pa.int64()),
+                    "doc_b": pa.array([b for _, b, _ in span_rows], pa.int64()),
+                    "a_start": pa.array([s.a_start for _, _, s in span_rows], pa.int32()),
+                    "a_end": pa.array([s.a_end for _, _, s in span_rows], pa.int32()),
+                    "b_start": pa.array([s.b_start for _, _, s in span_rows], pa.int32()),
+                    "b_end": pa.array([s.b_end for _, _, s in span_rows], pa.int32()),
+                    "a_words": pa.array([s.a_words for _, _, s in span_rows], pa.int32()),
+                    "b_words": pa.array([s.b_words for _, _, s in span_rows], pa.int32()),
+                    "matched_words": pa.array([s.matched_words for _, _, s in span_rows], pa.int32()),
+                }
+            ),
+        )
+    n_cand: dict[int, int] = {}
+    for new, *_ in passage_edges:
+        n_cand[new] = n_cand.get(new, 0) + 1
+    for new, _ in doc_edges:
+        n_cand[new] = n_cand.get(new, 0) + 1
+    db.insert_arrow(
+        con,
+        "detected",
+        pa.table(
+            {
+                "doc_seq": pa.array(batch, pa.int64()),
+                "n_candidates": pa.array([n_cand.get(s, 0) for s in batch], pa.int32()),
+                "run_id": pa.array([run_id] * len(batch), pa.string()),
+            }
+        ),
+        select="doc_seq, n_candidates, current_timestamp, run_id",
+    )

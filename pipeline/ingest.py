@@ -1,0 +1,300 @@
+"""Ingest stage: store every input untouched, with its metadata and outlet."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipeline import db
+from pipeline.config import Config
+from pipeline.records import InputMeta, RawDocument, Rejection, StageResult
+
+log = logging.getLogger(__name__)
+
+FORMATS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".xhtml": "html"}
+METADATA_NAMES = {"manifest.jsonl"}
+_TRAILER_RE = re.compile(
+    r"^\s*(?:source|sources|via)\s*:\s*(?:https?://)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)\s*/?\s*$",
+    re.I | re.M,
+)
+_CANONICAL_RE = re.compile(
+    rb"""<(?:link[^>]+rel=["']canonical["'][^>]+href|meta[^>]+property=["']og:url["'][^>]+content)"""
+    rb"""=["']([^"']+)["']""",
+    re.I,
+)
+_SITENAME_RE = re.compile(
+    rb"""<meta[^>]+property=["']og:site_name["'][^>]+content=["']([^"']{1,80})["']""", re.I
+)
+
+
+def format_of(path: Path) -> str | None:
+    return FORMATS.get(path.suffix.lower())
+
+
+def is_metadata_file(path: Path) -> bool:
+    """Sidecars (<file>.json next to an article) and manifests describe inputs; never articles."""
+    if path.name in METADATA_NAMES:
+        return True
+    return path.suffix.lower() == ".json" and format_of(path.with_suffix("")) is not None
+
+
+def discover(paths: Sequence[Path], result: StageResult) -> Iterator[Path]:
+    """Every input file under the given paths, in a stable order; missing paths are rejected."""
+    for path in paths:
+        if not path.exists():
+            result.rejected.append(Rejection(str(path), "ingest", "no such file or directory"))
+            continue
+        if path.is_dir():
+            try:
+                files = sorted(p for p in path.rglob("*") if p.is_file())
+            except OSError as exc:
+                result.rejected.append(Rejection(str(path), "ingest", f"cannot list folder: {exc.strerror}"))
+                continue
+            for file in files:
+                if is_metadata_file(file) or file.name.startswith("."):
+                    continue
+                if format_of(file) is None:
+                    result.add("skipped_unsupported")
+                    log.info("skipped %s: unsupported file type", file)
+                    continue
+                yield file
+        elif is_metadata_file(path):
+            result.add("skipped_metadata")
+        elif format_of(path) is None:
+            result.rejected.append(
+                Rejection(str(path), "ingest", f"unsupported file type {path.suffix or '(none)'!r}")
+            )
+        else:
+            yield path
+
+
+def registered_domain(url: str | None) -> str | None:
+    """The registrable domain of a URL (bbc.co.uk for www.bbc.co.uk/news/...)."""
+    if not url:
+        return None
+    from tld import get_fld
+
+    fld = get_fld(url.strip(), fail_silently=True, fix_protocol=True)
+    return fld.lower() if fld else None
+
+
+def parse_datetime(value: object) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value
+    text = str(value).strip().replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"published_at {value!r} is not ISO 8601") from exc
+    if parsed.tzinfo is not None:  # stored as naive UTC
+        from datetime import UTC
+
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def _meta_from(record: dict) -> InputMeta:
+    return InputMeta(
+        outlet=(str(record["outlet"]).strip() or None) if record.get("outlet") else None,
+        url=str(record["url"]).strip() if record.get("url") else None,
+        title=str(record["title"]).strip() if record.get("title") else None,
+        published_at=parse_datetime(record.get("published_at")),
+    )
+
+
+class MetadataIndex:
+    """Sidecar <file>.json and manifest.jsonl rows, loaded once per folder."""
+
+    def __init__(self) -> None:
+        self._manifests: dict[Path, dict[Path, dict]] = {}
+
+    def _manifest(self, folder: Path) -> dict[Path, dict]:
+        if folder not in self._manifests:
+            rows: dict[Path, dict] = {}
+            path = folder / "manifest.jsonl"
+            if path.is_file():
+                for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        row = json.loads(line)
+                        rows[(folder / row["file"]).resolve()] = row
+                    except (json.JSONDecodeError, KeyError, TypeError):
+                        log.warning("%s:%d: bad manifest line ignored", path, n)
+            self._manifests[folder] = rows
+        return self._manifests[folder]
+
+    def lookup(self, file: Path) -> dict:
+        record: dict = {}
+        resolved = file.resolve()
+        for folder in reversed([resolved.parent, *resolved.parents][:4]):
+            record.update(self._manifest(folder).get(resolved, {}))
+        sidecar = file.with_name(file.name + ".json")
+        if sidecar.is_file():
+            loaded = json.loads(sidecar.read_text(encoding="utf-8"))
+            if not isinstance(loaded, dict):
+                raise ValueError(f"sidecar {sidecar.name} is not a JSON object")
+            record.update(loaded)
+        return record
+
+
+def resolve_outlet(
+    option: str | None, meta: InputMeta, raw: bytes, fmt: str, placeholder: str
+) -> tuple[str, str, str | None]:
+    """(outlet, basis, url): option > metadata > URL's domain > text trailer > placeholder."""
+    url = meta.url
+    if fmt == "html" and not url:
+        match = _CANONICAL_RE.search(raw[:200_000])
+        if match:
+            url = match.group(1).decode("utf-8", "replace")
+    if option:
+        return option, "option", url
+    if meta.outlet:
+        return meta.outlet, "metadata", url
+    domain = registered_domain(url)
+    if domain:
+        return domain, "url", url
+    tail = raw[-2000:].decode("utf-8", "replace")
+    trailer = _TRAILER_RE.findall(tail)
+    if trailer:
+        return trailer[-1].lower(), "trailer", url
+    if fmt == "html":
+        match = _SITENAME_RE.search(raw[:200_000])
+        if match:
+            return match.group(1).decode("utf-8", "replace").strip(), "sitename", url
+    return placeholder, "placeholder", url
+
+
+def placeholder_outlet(path: Path) -> str:
+    """A unique stand-in outlet per input, so unknown outlets are never merged into one."""
+    return f"unknown:{path.stem}"
+
+
+def doc_id_for(outlet: str, raw: bytes) -> str:
+    return hashlib.sha256(outlet.encode() + b"\0" + raw).hexdigest()[:16]
+
+
+def read_file(
+    path: Path, cfg: Config, outlet: str | None, meta_index: MetadataIndex, result: StageResult
+) -> RawDocument | None:
+    """One file to a RawDocument, or a rejection recorded in result."""
+    source = str(path)
+    fmt = format_of(path) or "txt"
+    try:
+        size = path.stat().st_size
+        if size > cfg.clean.max_bytes:
+            with path.open("rb") as fh:
+                head = fh.read(db.RAW_KEEP_BYTES)
+            result.rejected.append(
+                Rejection(source, "ingest", f"file is {size} bytes, over the limit of {cfg.clean.max_bytes}", head, size)
+            )
+            return None
+        raw = path.read_bytes()
+    except OSError as exc:
+        result.rejected.append(Rejection(source, "ingest", f"cannot read: {exc.strerror or exc}"))
+        return None
+    if not raw.strip():
+        result.rejected.append(Rejection(source, "ingest", "empty file", raw, len(raw)))
+        return None
+    try:
+        meta = _meta_from(meta_index.lookup(path))
+    except (ValueError, json.JSONDecodeError, OSError) as exc:
+        result.rejected.append(Rejection(source, "ingest", f"bad metadata: {exc}", raw, len(raw)))
+        return None
+    name, basis, url = resolve_outlet(outlet, meta, raw, fmt, placeholder_outlet(path))
+    return RawDocument(source, name, basis, url, meta.title, meta.published_at, fmt, raw)
+
+
+def store(con: duckdb.DuckDBPyConnection, docs: Iterable[RawDocument], run_id: str | None) -> int:
+    """Insert documents not stored yet; returns how many were new."""
+    batch: dict[str, RawDocument] = {}
+    for doc in docs:
+        batch.setdefault(doc_id_for(doc.outlet, doc.raw), doc)
+    if not batch:
+        return 0
+    ids = list(batch)
+    existing = {
+        r[0] for r in con.execute("select doc_id from documents where doc_id in (select unnest(?))", [ids]).fetchall()
+    }
+    new = [(i, d) for i, d in batch.items() if i not in existing]
+    if not new:
+        return 0
+    next_seq = con.execute("select coalesce(max(doc_seq), 0) + 1 from documents").fetchall()[0][0]
+    table = pa.table(
+        {
+            "doc_id": [i for i, _ in new],
+            "doc_seq": pa.array(range(next_seq, next_seq + len(new)), pa.int64()),
+            "source": [d.source for _, d in new],
+            "outlet": [d.outlet for _, d in new],
+            "outlet_basis": [d.outlet_basis for _, d in new],
+            "url": [d.url for _, d in new],
+            "title": [d.title for _, d in new],
+            "published_at": pa.array([d.published_at for _, d in new], pa.timestamp("us")),
+            "format": [d.format for _, d in new],
+            "size_bytes": pa.array([len(d.raw) for _, d in new], pa.int64()),
+            "raw": pa.array([d.raw for _, d in new], pa.binary()),
+            "run_id": [run_id] * len(new),
+        }
+    )
+    _insert_documents(con, table)
+    return len(new)
+
+
+def _insert_documents(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+    con.register("_docs_batch", table)
+    try:
+        con.execute(
+            """
+            insert into documents
+                (doc_id, doc_seq, source, outlet, outlet_basis, url, title, published_at,
+                 format, size_bytes, raw, run_id)
+            select * from _docs_batch
+            """
+        )
+    finally:
+        con.unregister("_docs_batch")
+
+
+def run(
+    con: duckdb.DuckDBPyConnection,
+    cfg: Config,
+    paths: Sequence[Path],
+    outlet: str | None = None,
+    run_id: str | None = None,
+    batch_size: int = 500,
+) -> StageResult:
+    """Ingest files and folders; bad inputs are recorded in rejected_inputs, the rest go on."""
+    result = StageResult("ingest")
+    meta_index = MetadataIndex()
+    pending: list[RawDocument] = []
+    seen = 0
+
+    def flush() -> None:
+        with db.transaction(con):
+            result.add("ingested", store(con, pending, run_id))
+            db.record_rejections(con, result.rejected[flushed[0] :], run_id)
+        flushed[0] = len(result.rejected)
+        pending.clear()
+
+    flushed = [0]
+    for path in discover(paths, result):
+        seen += 1
+        doc = read_file(path, cfg, outlet, meta_index, result)
+        if doc is not None:
+            pending.append(doc)
+        if len(pending) >= batch_size:
+            flush()
+    flush()
+    result.add("inputs", seen)
+    result.add("rejected", len(result.rejected))
+    return result

@@ -1,0 +1,78 @@
+"""Small immutable records passed between stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InputMeta:
+    """Metadata known about one input before its text is read."""
+
+    outlet: str | None = None
+    url: str | None = None
+    title: str | None = None
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    source: str
+    outlet: str
+    outlet_basis: str
+    url: str | None
+    title: str | None
+    published_at: datetime | None
+    format: str
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    source: str
+    stage: str
+    reason: str
+    raw: bytes | None = None
+    size_bytes: int | None = None
+    doc_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CleanResult:
+    text: str
+    removed: tuple[Removal, ...] = ()
+    title: str | None = None
+    author: str | None = None
+    sitename: str | None = None
+    url: str | None = None
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A shared span between documents a and b, character offsets into each clean text."""
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    a_words: int
+    b_words: int
+    matched_words: int
+
+
+@dataclass(slots=True)
+class StageResult:
+    stage: str
+    counts: dict[str, int] = field(default_factory=dict)
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def add(self, key: str, n: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n

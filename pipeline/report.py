@@ -1,0 +1,118 @@
+"""Report stage: the views as tables, JSON or CSV, and a one-screen overview."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+# report name -> (relation, order by)
+REPORTS: dict[str, tuple[str, str]] = {
+    "clusters": ("reuse_clusters", "n_docs desc, max_words desc, cluster_id"),
+    "passages": ("shared_passages", "cluster_id, rank_in_cluster"),
+    "syndication": ("syndication", "jaccard desc, doc_a, doc_b"),
+    "copying": ("copying", "shared_words desc, source_outlet, target_outlet"),
+    "outlets": ("outlet_originality", "original_share, outlet"),
+    "boilerplate": (
+        "(select kind, outlet, count(*) as n_spans, count(distinct doc_id) as n_docs, "
+        "sum(length(text)) as n_chars, any_value(text) as example "
+        "from removed_boilerplate group by all)",
+        "n_spans desc, kind, outlet",
+    ),
+    "rejected": (
+        "(select source, stage, reason, size_bytes, rejected_at from rejected_inputs)",
+        "rejected_at, source",
+    ),
+    "articles": ("(select * exclude (clean_text) from articles)", "doc_seq"),
+}
+
+# columns too wide for a terminal table are cut to this many characters
+_MAX_CELL = 70
+
+
+def query(con: duckdb.DuckDBPyConnection, name: str, limit: int | None) -> tuple[list[str], list[tuple]]:
+    relation, order = REPORTS[name]
+    sql = f"select * from {relation} order by {order}"
+    if limit is not None:
+        sql += f" limit {int(limit)}"
+    cur = con.execute(sql)
+    cols = [d[0] for d in cur.description]
+    return cols, cur.fetchall()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    text = " ".join(str(_plain(value)).split())
+    return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
+
+
+def format_rows(cols: list[str], rows: list[tuple], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([{c: _plain(v) for c, v in zip(cols, r, strict=True)} for r in rows], indent=2, ensure_ascii=False)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(cols)
+        writer.writerows([[_plain(v) for v in r] for r in rows])
+        return buf.getvalue().rstrip("\n")
+    cells = [[_cell(v) for v in r] for r in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
+    line = lambda vals: "  ".join(v.ljust(w) for v, w in zip(vals, widths, strict=True)).rstrip()  # noqa: E731
+    out = [line(cols), line(["-" * w for w in widths])]
+    out += [line(r) for r in cells]
+    if not rows:
+        out.append("(no rows)")
+    return "\n".join(out)
+
+
+def overview(con: duckdb.DuckDBPyConnection, limit: int = 10) -> str:
+    """The reuse report printed by `newsdedup report` with no view named."""
+    n_docs, n_outlets, n_words = con.execute(
+        "select count(*), count(distinct outlet), coalesce(sum(n_words), 0) from articles"
+    ).fetchall()[0]
+    n_clusters, n_occ = con.execute(
+        "select count(*), coalesce(sum(n_occurrences), 0) from reuse_clusters"
+    ).fetchall()[0]
+    n_synd = con.execute("select count(*) from syndication").fetchall()[0][0]
+    n_rej = con.execute("select count(*) from rejected_inputs").fetchall()[0][0]
+    parts = [
+        "newsdedup reuse report",
+        f"{n_docs} articles from {n_outlets} outlets ({n_words} words); "
+        f"{n_clusters} reuse clusters with {n_occ} occurrences; "
+        f"{n_synd} syndicated pairs; {n_rej} rejected inputs",
+    ]
+    for title, name, lim in (
+        ("Reuse clusters (largest first)", "clusters", limit),
+        ("Syndication (near-duplicate articles across outlets)", "syndication", limit),
+        ("Copying between outlets (source = first to carry the text)", "copying", limit),
+        ("Outlet originality", "outlets", limit),
+    ):
+        cols, rows = query(con, name, lim)
+        if name == "clusters":
+            keep = ["cluster_id", "n_docs", "n_outlets", "first_outlet", "first_seen_basis", "kind", "text"]
+            idx = [cols.index(c) for c in keep]
+            cols, rows = keep, [tuple(r[i] for i in idx) for r in rows]
+        parts += ["", f"== {title} ==", format_rows(cols, rows, "table")]
+    return "\n".join(parts)

@@ -1,0 +1,130 @@
+"""MinHash signatures and LSH band keys, vectorised with numpy.
+
+The signatures are datasketch's: the same permutations (taken from a datasketch MinHash
+of the configured num_perm, seed and scheme) and the same "affine32" arithmetic as
+``MinHash.update_batch`` with an identity hash function over our 32-bit shingle hashes.
+tests/test_sketch.py pins that equality, so stored signatures can be loaded back as
+``datasketch.MinHash(hashvalues=..., scheme=...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+import xxhash
+
+_U32 = np.uint32
+_U64 = np.uint64
+_EMPTY = np.iinfo(np.uint32).max
+_CHUNK_SHINGLES = 65_536  # rows of the (shingles x num_perm) matrix held at once
+
+
+def fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer: datasketch pre-mixes input hashes with it."""
+    h = h ^ (h >> _U32(16))
+    h = h * _U32(0x85EBCA6B)
+    h = h ^ (h >> _U32(13))
+    h = h * _U32(0xC2B2AE35)
+    return h ^ (h >> _U32(16))
+
+
+def fmix64(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> _U64(33))
+    h = h * _U64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> _U64(33))
+    h = h * _U64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> _U64(33))
+
+
+@lru_cache(maxsize=8)
+def permutations(num_perm: int, seed: int, scheme: str) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) permutation parameters of a datasketch MinHash with these settings."""
+    from datasketch import MinHash
+
+    perms = MinHash(num_perm=num_perm, seed=seed, scheme=scheme).permutations
+    return np.asarray(perms[0], dtype=_U32), np.asarray(perms[1], dtype=_U32)
+
+
+class TokenHasher:
+    """Stable 32-bit word hashes (xxh32), cached per vocabulary entry."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, int] = {}
+
+    def __call__(self, words: Sequence[str]) -> np.ndarray:
+        cache = self._cache
+        out = np.empty(len(words), dtype=_U32)
+        for i, w in enumerate(words):
+            h = cache.get(w)
+            if h is None:
+                h = cache[w] = xxhash.xxh32_intdigest(w.encode())
+            out[i] = h
+        if len(cache) > 2_000_000:  # bound memory on huge vocabularies
+            cache.clear()
+        return out
+
+
+def shingles(token_hashes: np.ndarray, k: int) -> np.ndarray:
+    """Hashes of every run of k consecutive words (one shingle when the text is shorter)."""
+    n = len(token_hashes)
+    if n == 0:
+        return np.empty(0, dtype=_U32)
+    if n < k:
+        k = n
+    acc = np.zeros(n - k + 1, dtype=_U32)
+    for j in range(k):
+        acc = acc * _U32(0x9E3779B1) + token_hashes[j : n - k + 1 + j]
+    return fmix32(acc + _U32(k))
+
+
+def signatures(
+    shingle_sets: Sequence[np.ndarray], num_perm: int, seed: int, scheme: str = "affine32"
+) -> np.ndarray:
+    """(len(shingle_sets), num_perm) uint32 MinHash signatures; empty sets get all-max rows."""
+    a, b = permutations(num_perm, seed, scheme)
+    out = np.full((len(shingle_sets), num_perm), _EMPTY, dtype=_U32)
+    i = 0
+    while i < len(shingle_sets):
+        j, total = i, 0
+        while j < len(shingle_sets) and (total == 0 or total + len(shingle_sets[j]) <= _CHUNK_SHINGLES):
+            total += len(shingle_sets[j])
+            j += 1
+        group = [s for s in shingle_sets[i:j]]
+        lengths = np.fromiter((len(s) for s in group), dtype=np.int64, count=len(group))
+        nonempty = lengths > 0
+        if nonempty.any():
+            hv = fmix32(np.concatenate(group).astype(_U32, copy=False))
+            phv = hv[:, None] * a[None, :] + b[None, :]
+            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+            mins = np.minimum.reduceat(phv, starts[nonempty], axis=0)
+            out[i:j][nonempty] = mins
+        i = j
+    return out
+
+
+def band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(n, bands) int64 keys: band i of a signature hashed to 64 bits (with i mixed in)."""
+    n = sigs.shape[0]
+    out = np.empty((n, bands), dtype=np.int64)
+    for i in range(bands):
+        acc = np.full(n, (i + 1) * 0x9E3779B97F4A7C15 % (1 << 64), dtype=_U64)
+        for r in range(rows):
+            acc = (acc ^ sigs[:, i * rows + r].astype(_U64)) * _U64(0x100000001B3)
+        out[:, i] = fmix64(acc).view(np.int64)
+    return out
+
+
+def shingle_set(words: Sequence[str], k: int, hasher: TokenHasher) -> np.ndarray:
+    """Sorted unique shingle hashes of a word sequence: the exact set behind a signature."""
+    return np.unique(shingles(hasher(words), k))
+
+
+def jaccard_containment(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Exact Jaccard and containment (of the smaller set in the larger) of two sorted sets."""
+    if len(a) == 0 or len(b) == 0:
+        return 0.0, 0.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    union = len(a) + len(b) - inter
+    return inter / union, inter / min(len(a), len(b))

@@ -1,0 +1,153 @@
+"""Text units: word tokens with offsets, passages, quotation regions. Pure functions."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+import numpy as np
+
+WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+# Where a passage may end: after a sentence end, at a quotation boundary, at ; or :
+_SENTENCE_END_RE = re.compile(r"""[.!?…]+["”’)\]]*(?=\s+["“‘(\[]?[^\s\w]?\w)""")
+_CLAUSE_RE = re.compile(r"""(?<=\w[,;:])\s+(?=["“‘])|(?<=[;:])\s+|(?<=["”])\s+|\s+(?=“)""")
+_PARA_RE = re.compile(r"\n\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """Normalised words of a text and where each one sits in it."""
+
+    words: list[str]
+    starts: np.ndarray  # int32 char offset of each word
+    ends: np.ndarray
+    text: str = ""
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+def normalise_word(word: str) -> str:
+    return word.casefold().replace("’", "'")
+
+
+def tokenize(text: str) -> Tokens:
+    words, starts, ends = [], [], []
+    for m in WORD_RE.finditer(text):
+        words.append(normalise_word(m.group()))
+        starts.append(m.start())
+        ends.append(m.end())
+    return Tokens(words, np.asarray(starts, np.int32), np.asarray(ends, np.int32), text)
+
+
+def words_only(text: str) -> list[str]:
+    """Normalised words without offsets: the fast path for signatures."""
+    return WORD_RE.findall(text.casefold().replace("’", "'"))
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """Paragraphs split at sentence ends, quotation boundaries, semicolons and colons."""
+    cuts = {0, len(text)}
+    for rx in (_PARA_RE, _SENTENCE_END_RE, _CLAUSE_RE):
+        for m in rx.finditer(text):
+            cuts.add(m.end() if rx is not _CLAUSE_RE else m.start())
+    points = sorted(cuts)
+    out = []
+    for a, b in zip(points, points[1:], strict=False):
+        seg = text[a:b]
+        lead = len(seg) - len(seg.lstrip())
+        trail = len(seg.rstrip())
+        if trail > lead:
+            out.append((a + lead, a + trail))
+    return out
+
+
+def split_passages(text: str, min_words: int = 5, max_words: int = 60) -> list[tuple[int, int, int]]:
+    """(start_char, end_char, n_words) passages: clauses merged up to min_words, split at max_words."""
+    merged: list[list[int]] = []  # [start, end, n_words]
+    for a, b in _segments(text):
+        n = len(WORD_RE.findall(text, a, b))
+        if n == 0:
+            continue
+        if merged and merged[-1][2] < min_words:
+            merged[-1][1] = b
+            merged[-1][2] += n
+        else:
+            merged.append([a, b, n])
+    if len(merged) > 1 and merged[-1][2] < min_words:
+        tail = merged.pop()
+        merged[-1][1] = tail[1]
+        merged[-1][2] += tail[2]
+    out: list[tuple[int, int, int]] = []
+    for a, b, n in merged:
+        if n <= max_words:
+            out.append((a, b, n))
+            continue
+        spans = [m.span() for m in WORD_RE.finditer(text, a, b)]
+        pieces = -(-n // max_words)
+        size = -(-n // pieces)
+        for i in range(0, n, size):
+            chunk = spans[i : i + size]
+            out.append((chunk[0][0], chunk[-1][1], len(chunk)))
+    return out
+
+
+# --- quotation marks --------------------------------------------------------------------
+
+_OPEN = {"“": "”", "„": "“", "«": "»", '"': '"'}
+_SINGLE_OPEN_RE = re.compile(r"(?:(?<=^)|(?<=[\s(\[—–-]))‘")
+
+
+def quote_regions(text: str) -> list[tuple[int, int]]:
+    """Character ranges inside quotation marks.
+
+    A quotation runs to its closing mark or, as in news copy where a quote goes on over
+    several paragraphs, to the end of the paragraph.
+    """
+    regions: list[tuple[int, int]] = []
+    pos = 0
+    for para in re.finditer(r"[^\n]+", text):
+        p_start, p_end = para.span()
+        i = p_start
+        while i < p_end:
+            ch = text[i]
+            close = _OPEN.get(ch)
+            if close is None and ch == "‘" and (i == p_start or not text[i - 1].isalnum()):
+                close = "’"
+            if close is None:
+                i += 1
+                continue
+            j = _find_close(text, i + 1, p_end, close)
+            regions.append((i, j))
+            i = j + 1
+        pos = p_end
+    del pos
+    return regions
+
+
+def _find_close(text: str, start: int, end: int, close: str) -> int:
+    j = start
+    while j < end:
+        if text[j] == close:
+            # ’ is also an apostrophe: a closing single quote is not followed by a letter
+            if close == "’" and j + 1 < end and text[j + 1].isalpha():
+                j += 1
+                continue
+            return j + 1
+        j += 1
+    return end
+
+
+def quoted_share(regions: list[tuple[int, int]], start: int, end: int) -> float:
+    """Share of [start, end) that lies inside the quotation regions."""
+    if end <= start:
+        return 0.0
+    covered = 0
+    idx = max(bisect_right([r[0] for r in regions], start) - 1, 0)
+    for a, b in regions[idx:]:
+        if a >= end:
+            break
+        covered += max(0, min(b, end) - max(a, start))
+    return covered / (end - start)

@@ -1,0 +1,138 @@
+import pytest
+
+from pipeline.clean import DecodeError, clean_document, decode_bytes, strip_boilerplate
+
+from .conftest import FIXTURES, SEEDS, LETTER_SENTENCE
+
+BOILERPLATE = {
+    "000": [
+        "Gary Williams/Getty Images",
+        "TUCSON, AZ - JULY 11",
+        "This report has been updated",
+    ],
+    "001": [
+        "Sign In or Register to comment",
+        "NOW, other US leaders",
+        "Fake news. The Pentagon just ordered",
+        "The new democracy of Iraq wants",
+        "see copy of letter in this link",
+    ],
+    "002": ["Read more.", "U.S. & Global News", "Original story follows", "Update to story below"],
+    "003": [],
+    "004": [
+        "(Image:",
+        "DON’T MISS",
+        "[INSIGHT]",
+        "[VIDEO]",
+        "[MAPPED]",
+        "READ MORE:",
+        "source: express.co.uk",
+        "US write to Iraqi military\n",
+        "Boris Johnson\n",
+    ],
+}
+
+STORY = {
+    "000": [
+        "Sir, in due deference to the sovereignty of the Republic of Iraq",
+        "During this time, there will be an increase in helicopter travel",
+        "UPDATE: The Department of Defense has pushed back on the letter",
+        "The USA wants no more threats!",
+    ],
+    "001": [
+        "Secretary of State Mike Pompeo likewise dismissed",
+        "all of which has since been liberated.",
+    ],
+    "002": [
+        "Milley said: \"That letter is a draft",
+        "It'll make Iranian sanctions look somewhat tame.",
+    ],
+    "003": [
+        "WASHINGTON: The US has no plans to pull out militarily from Iraq",
+        "stretching from Lebanon through Syria and Iraq to Iran.",
+        "Reposition",
+    ],
+    "004": [
+        "The US-led coalition fighting against ISIS has told the Iraqi military",
+        "as he called for de-escalation from all sides.",
+        "Around 400 British Army soldiers are involved",
+    ],
+}
+
+
+def _seed(prefix: str) -> bytes:
+    return next(SEEDS.glob(f"{prefix}_*.txt")).read_bytes()
+
+
+@pytest.mark.parametrize("prefix", sorted(BOILERPLATE))
+def test_seed_cleaning_removes_boilerplate_and_keeps_story(prefix):
+    result = clean_document(_seed(prefix), "txt", None, None)
+    text = result.text + "\n"
+    assert LETTER_SENTENCE in text
+    for junk in BOILERPLATE[prefix]:
+        assert junk not in text, junk
+    for sentence in STORY[prefix]:
+        assert sentence in text, sentence
+    removed = "\n".join(r.text for r in result.removed)
+    for junk in BOILERPLATE[prefix]:
+        assert junk.strip() in removed, junk
+
+
+def test_every_story_sentence_of_a_seed_is_kept():
+    """Seed 003 carries no boilerplate: cleaning keeps every line but the layout."""
+    raw = _seed("003").decode()
+    result = clean_document(raw.encode(), "txt", None, None)
+    for line in raw.splitlines():
+        assert line.strip() in result.text
+    assert result.removed == ()
+
+
+def test_headline_becomes_title_not_text():
+    result = strip_boilerplate("Big storm hits the coast\n\nThe storm hit the coast on Monday.")
+    assert result.title == "Big storm hits the coast"
+    assert result.text == "The storm hit the coast on Monday."
+    assert [r.kind for r in result.removed] == ["headline"]
+
+
+def test_quoted_read_more_and_update_note_followed_by_story_are_kept():
+    text = (
+        "The minister said it was time to act.\n\n"
+        "“People should read more about the plan before judging it,” she said.\n\n"
+        "This story has been updated with a statement from the ministry.\n"
+        "The ministry said on Tuesday that the plan would go ahead as scheduled."
+    )
+    result = strip_boilerplate(text, title="Unrelated title")
+    assert "“People should read more about the plan" in result.text
+    assert "The ministry said on Tuesday" in result.text
+    assert [r.kind for r in result.removed] == ["update_note"]
+
+
+def test_html_article_with_captions_and_teasers():
+    raw = (FIXTURES / "html" / "harbour.html").read_bytes()
+    result = clean_document(raw, "html", None, None)
+    assert result.title == "Harbour wall to be rebuilt after winter storms"
+    assert result.author == "Maria Lopez"
+    assert result.sitename == "The Coastal Gazette"
+    assert result.published_at is not None and result.published_at.year == 2021
+    for keep in (
+        "The harbour wall at Porthcove will be rebuilt this summer",
+        "This work cannot come soon enough.",
+        "a public meeting will be held in the village hall next month.",
+    ):
+        assert keep in result.text
+    for junk in ("READ MORE", "DON'T MISS", "[INSIGHT]", "[VIDEO]", "Follow The Coastal", "(Image:",
+                 "About time too", "Copyright", "Home", "Harbour wall to be rebuilt after"):
+        assert junk not in result.text, junk
+    kinds = {r.kind for r in result.removed}
+    assert {"teaser", "prompt"} <= kinds
+
+
+def test_decoding_by_bom_declared_charset_and_fallback():
+    assert decode_bytes("\ufeffCafé".encode("utf-8")) == "Café"
+    html = '<meta charset="iso-8859-1"><p>Café</p>'.encode("latin-1")
+    assert "Café" in decode_bytes(html, is_html=True)
+    assert decode_bytes("Le café est très bon, dit-il à la presse.".encode("cp1252")).startswith(
+        "Le café est très bon"
+    )
+    with pytest.raises(DecodeError):
+        decode_bytes(b"\x00\x01\x02\x00" * 100)

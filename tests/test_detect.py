@@ -1,0 +1,143 @@
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline import clean, db, detect, ingest
+from pipeline.config import Config, DetectConfig
+
+from .conftest import FIXTURES, LETTER_SENTENCE, cli
+
+
+def _pipeline(con, paths, cfg=None):
+    cfg = cfg or Config()
+    ingest.run(con, cfg, paths)
+    clean.run(con, cfg)
+    return detect.run(con, cfg)
+
+
+def test_letter_cluster_spans_all_five_seeds(seeds_con):
+    rows = seeds_con.sql(
+        f"""
+        select cluster_id, count(distinct doc_id)
+        from shared_passages
+        where text like '%{LETTER_SENTENCE}%'
+        group by cluster_id
+        """
+    ).fetchall()
+    assert any(n == 5 for _, n in rows), rows
+    cluster_id = next(c for c, n in rows if n == 5)
+    occ = seeds_con.sql(
+        f"select doc_id, start_char, end_char, text from shared_passages where cluster_id = '{cluster_id}'"
+    ).fetchall()
+    texts = dict(seeds_con.sql("select doc_id, clean_text from articles").fetchall())
+    for doc_id, start, end, text in occ:
+        assert texts[doc_id][start:end] == text  # offsets point into clean_text
+    n_docs = seeds_con.sql(f"select n_docs from reuse_clusters where cluster_id = '{cluster_id}'").fetchall()
+    assert n_docs == [(5,)]
+
+
+def test_no_seed_pair_is_syndication(seeds_con):
+    assert seeds_con.sql("select count(*) from syndication").fetchall() == [(0,)]
+    assert seeds_con.sql("select count(*) from doc_pairs where is_syndication").fetchall() == [(0,)]
+
+
+def test_letter_quotes_are_marked_as_quotes(seeds_con):
+    quoted = seeds_con.sql(
+        f"""
+        select outlet, is_quote from shared_passages
+        where text like '{LETTER_SENTENCE}%' order by outlet
+        """
+    ).fetchall()
+    assert sum(1 for _, q in quoted if q) >= 4  # seed 000 prints the letter as a block, unquoted
+
+
+def test_syndicated_copy_with_different_boilerplate(con):
+    _pipeline(con, [FIXTURES / "syndication"])
+    rows = con.sql("select outlet_a, outlet_b, jaccard, containment, earlier_doc, earlier_basis from syndication").fetchall()
+    assert len(rows) == 1
+    outlet_a, outlet_b, jac, cont, earlier, basis = rows[0]
+    assert {outlet_a, outlet_b} == {"Wire Service", "Northern Echo Example"}
+    assert jac > 0.85 and cont > 0.9
+    wire_id = con.sql("select doc_id from articles where outlet = 'Wire Service'").fetchall()[0][0]
+    assert earlier == wire_id and basis == "published_at"
+    copying = con.sql("select source_outlet, target_outlet from copying").fetchall()
+    assert copying == [("Wire Service", "Northern Echo Example")]
+
+
+def test_wire_story_inside_longer_article_is_containment(con, tmp_path):
+    wire = (FIXTURES / "syndication" / "wire.txt").read_text()
+    import random
+
+    rng = random.Random(5)
+    vocab = ("council village hall road repairs fete crowd school bus route market square "
+             "library budget mayor residents meeting plan park bridge river farm church").split()
+    local = "\n\n".join(" ".join(rng.choice(vocab) for _ in range(40)) + "." for _ in range(20))
+    (tmp_path / "wire.txt").write_text(wire)
+    (tmp_path / "local.txt").write_text(local + "\n\n" + wire.split("\n", 2)[2])
+    _pipeline(con, [tmp_path / "wire.txt"])
+    _pipeline(con, [tmp_path / "local.txt"])  # a second batch, checked against the store
+    rows = con.sql("select jaccard, containment from syndication").fetchall()
+    assert len(rows) == 1 and rows[0][1] > 0.9 and rows[0][0] < 0.5
+
+
+def test_reordered_paragraphs_are_found(con):
+    _pipeline(con, [FIXTURES / "reordered"])
+    n = con.sql("select count(distinct cluster_id) from shared_passages").fetchall()[0][0]
+    assert n == 4  # four shared paragraphs, in a different order in each article
+    words = con.sql("select min(n_words) from shared_passages").fetchall()[0][0]
+    assert words >= 8
+
+
+def test_incremental_batches_equal_one_batch(tmp_path, seeds):
+    one = db.connect(tmp_path / "one.duckdb")
+    _pipeline(one, [seeds])
+    two = db.connect(tmp_path / "two.duckdb")
+    files = sorted(seeds.glob("*.txt"))
+    _pipeline(two, files[:2])
+    _pipeline(two, files[2:])
+    q = "select doc_id, start_char, end_char, is_quote from shared_passages order by all"
+    assert one.sql(q).fetchall() == two.sql(q).fetchall()
+    q = "select n_docs, first_doc_id, kind from reuse_clusters order by all"
+    assert one.sql(q).fetchall() == two.sql(q).fetchall()
+
+
+def test_rerun_changes_nothing(con, seeds):
+    _pipeline(con, [seeds])
+    tables = ["documents", "cleaned", "removed_spans", "passages", "passage_bands", "doc_bands",
+              "doc_pairs", "alignments", "occurrences"]
+    before = {t: con.sql(f"select count(*) from {t}").fetchall()[0][0] for t in tables}
+    result = _pipeline(con, [seeds])
+    after = {t: con.sql(f"select count(*) from {t}").fetchall()[0][0] for t in tables}
+    assert before == after
+    assert result.counts == {}
+
+
+def test_parameters_are_recorded_and_mixing_is_refused(con, seeds):
+    _pipeline(con, [seeds])
+    params = con.sql("select num_perm, seed, scheme, datasketch_version from detect_params").fetchall()
+    assert params == [(64, 1, "affine32", "2.0.0")]
+    other = Config(detect=DetectConfig(num_perm=128))
+    with pytest.raises(Exception, match="other detection parameters"):
+        detect.run(con, other)
+
+
+def test_hot_bucket_links_each_document_to_a_bounded_number_of_partners(con, tmp_path):
+    text = "The same short wire brief repeated by every outlet in the country today, word for word."
+    for i in range(40):
+        (tmp_path / f"copy{i:02d}.txt").write_text(text)
+    cfg = Config(detect=DetectConfig(max_partners=3))
+    _pipeline(con, [tmp_path], cfg)
+    per_doc = con.sql("select max(n) from (select doc_b, count(*) n from doc_pairs group by doc_b)").fetchall()
+    assert per_doc[0][0] <= 3
+    assert con.sql("select count(distinct cluster_id), max(n_docs) from reuse_clusters").fetchall() == [(1, 40)]
+
+
+def test_cli_run_twice_is_idempotent(seeds, db_path):
+    assert cli("run", seeds, "--db", db_path)[0] == 0
+    code, out, _ = cli("run", seeds, "--db", db_path)
+    assert code == 0 and "ingested 0" in out
+    con = duckdb.connect(str(db_path), read_only=True)
+    assert con.sql("select count(*) from documents").fetchall() == [(5,)]
+    assert Path(con.sql("select source from documents limit 1").fetchall()[0][0]).exists()
+    con.close()

@@ -1,0 +1,41 @@
+import numpy as np
+from datasketch import MinHash
+
+from pipeline.sketch import TokenHasher, band_hashes, jaccard_containment, shingles, signatures
+
+
+def test_signatures_equal_datasketch_update_batch():
+    hasher = TokenHasher()
+    texts = ["the quick brown fox jumps over the lazy dog", "a b c d e f", "one"]
+    sets = [shingles(hasher(t.split()), 3) for t in texts]
+    ours = signatures(sets, num_perm=64, seed=7, scheme="affine32")
+    for row, hv in zip(ours, sets, strict=True):
+        m = MinHash(num_perm=64, seed=7, scheme="affine32", hashfunc=lambda x: x)
+        m.update_batch(hv.tolist())
+        assert np.array_equal(row, m.hashvalues)
+
+
+def test_signature_jaccard_tracks_true_jaccard():
+    hasher = TokenHasher()
+    base = [f"w{i}" for i in range(400)]
+    other = base[:300] + [f"x{i}" for i in range(100)]
+    a, b = (np.unique(shingles(hasher(w), 3)) for w in (base, other))
+    true_j, _ = jaccard_containment(a, b)
+    sig = signatures([a, b], num_perm=256, seed=1)
+    est = float(np.mean(sig[0] == sig[1]))
+    assert abs(est - true_j) < 0.1
+
+
+def test_empty_set_gets_max_signature_and_band_keys_are_stable():
+    sig = signatures([np.empty(0, np.uint32)], num_perm=8, seed=1)
+    assert (sig == np.iinfo(np.uint32).max).all()
+    s = signatures([np.arange(10, dtype=np.uint32)], num_perm=8, seed=1)
+    assert np.array_equal(band_hashes(s, 4, 2), band_hashes(s.copy(), 4, 2))
+    assert len(set(band_hashes(s, 4, 2)[0].tolist())) == 4
+
+
+def test_shingles_of_short_text_is_one_shingle():
+    hasher = TokenHasher()
+    assert len(shingles(hasher(["a", "b"]), 3)) == 1
+    assert len(shingles(hasher([]), 3)) == 0
+    assert len(shingles(hasher(list("abcde")), 3)) == 3

@@ -1,0 +1,38 @@
+from pipeline.text import quote_regions, quoted_share, split_passages, tokenize
+
+
+def test_tokenize_offsets_and_normalisation():
+    text = "It’s the U.S. Army’s letter."
+    toks = tokenize(text)
+    assert toks.words == ["it's", "the", "u", "s", "army's", "letter"]
+    assert text[toks.starts[0] : toks.ends[0]] == "It’s"
+
+
+def test_split_passages_cover_clauses_and_merge_short_ones():
+    text = (
+        "The letter, seen by Reuters, read: “We respect your sovereign decision to order "
+        "our departure.” Officials said. It was a long day for everyone involved in the talks."
+    )
+    passages = split_passages(text, min_words=5, max_words=60)
+    texts = [text[a:b] for a, b, _ in passages]
+    assert any(t.startswith("“We respect your sovereign decision") for t in texts)
+    assert all(n >= 5 for _, _, n in passages)
+
+
+def test_split_passages_caps_long_passages():
+    text = " ".join(["word"] * 130) + "."
+    passages = split_passages(text, min_words=5, max_words=60)
+    assert len(passages) == 3
+    assert sum(n for _, _, n in passages) == 130
+
+
+def test_quote_regions_run_to_close_or_paragraph_end():
+    text = "He said: “We will go.” Then “another quote runs on\nNew paragraph ‘single’ and don’t."
+    regions = quote_regions(text)
+    quoted = [text[a:b] for a, b in regions]
+    assert quoted[0] == "“We will go.”"
+    assert quoted[1] == "“another quote runs on"
+    assert quoted[2] == "‘single’"
+    start = text.index("We will")
+    assert quoted_share(regions, start, start + 10) == 1.0
+    assert quoted_share(regions, 0, 7) == 0.0

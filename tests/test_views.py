@@ -1,0 +1,65 @@
+import pytest
+
+from pipeline import db
+
+KEYS = {
+    "articles": ["doc_id"],
+    "shared_passages": ["doc_id", "start_char"],
+    "reuse_clusters": ["cluster_id"],
+    "syndication": ["doc_a", "doc_b"],
+    "copying": ["source_outlet", "target_outlet"],
+    "outlet_originality": ["outlet"],
+    "removed_boilerplate": ["doc_id", "span_no"],
+}
+
+COLUMNS = {
+    "articles": ["doc_id", "source", "outlet", "url", "title", "published_at", "clean_text", "n_words"],
+    "shared_passages": ["cluster_id", "doc_id", "outlet", "published_at", "start_char", "end_char",
+                        "text", "is_quote", "is_first"],
+    "reuse_clusters": ["cluster_id", "n_docs", "n_outlets", "outlets", "first_doc_id", "first_outlet",
+                       "first_seen", "first_seen_basis", "kind", "text"],
+    "syndication": ["doc_a", "doc_b", "outlet_a", "outlet_b", "jaccard", "containment", "earlier_doc"],
+    "copying": ["source_outlet", "target_outlet", "n_docs", "n_passages", "shared_words",
+                "quote_words", "prose_words"],
+    "outlet_originality": ["outlet", "n_docs", "n_words", "shared_words", "original_share"],
+    "removed_boilerplate": ["doc_id", "outlet", "kind", "text"],
+}
+
+
+def test_every_view_is_tested():
+    assert set(KEYS) == set(db.VIEWS) == set(COLUMNS)
+
+
+@pytest.mark.parametrize("view", db.VIEWS)
+def test_view_columns_and_unique_not_null_key(seeds_con, view):
+    cols = [d[0] for d in seeds_con.execute(f"select * from {view} limit 0").description]
+    assert cols[: len(COLUMNS[view])] == COLUMNS[view]
+    key = ", ".join(KEYS[view])
+    total, distinct, nulls = seeds_con.sql(
+        f"""
+        select count(*), count(distinct ({key})),
+               count(*) filter (where {' or '.join(f'{k} is null' for k in KEYS[view])})
+        from {view}
+        """
+    ).fetchall()[0]
+    assert total == distinct and nulls == 0
+
+
+@pytest.mark.parametrize("view", ["articles", "shared_passages", "reuse_clusters", "copying",
+                                  "outlet_originality", "removed_boilerplate"])
+def test_views_have_rows_on_the_seeds(seeds_con, view):
+    assert seeds_con.sql(f"select count(*) from {view}").fetchall()[0][0] > 0
+
+
+def test_copying_and_originality_add_up(seeds_con):
+    shared = seeds_con.sql("select sum(shared_words) from outlet_originality").fetchall()[0][0]
+    passages = seeds_con.sql("select sum(n_words) from shared_passages where not is_first").fetchall()[0][0]
+    assert shared == passages
+    bad = seeds_con.sql(
+        "select count(*) from copying where quote_words + prose_words <> shared_words"
+    ).fetchall()[0][0]
+    assert bad == 0
+    firsts = seeds_con.sql(
+        "select count(*) from (select cluster_id from shared_passages where is_first group by 1 having count(*) <> 1)"
+    ).fetchall()[0][0]
+    assert firsts == 0
