@@ -140,7 +140,10 @@ def align(
     spans.sort(key=lambda x: -(x[2] - x[0]))
     kept: list[tuple[int, int, int, int, int]] = []
     for s, t, e, f, cov in spans:
-        if any(_overlap(s, e, ks, ke) > 0.5 and _overlap(t, f, kt, kf) > 0.5 for ks, kt, ke, kf, _ in kept):
+        if any(
+            _overlap(s, e, ks, ke) > 0.5 and _overlap(t, f, kt, kf) > 0.5
+            for ks, kt, ke, kf, _ in kept
+        ):
             continue
         kept.append((s, t, e, f, cov))
     kept.sort()

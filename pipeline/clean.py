@@ -93,25 +93,64 @@ _AGENCIES = (
 
 LINE_RULES: tuple[tuple[str, str], ...] = (
     # captions and photo credits
-    ("caption", rf"^(?:[\w.'’-]+\s+){{0,4}}[\w.'’-]+\s*/\s*(?:{_AGENCIES})(?:\s+via\s+.{{1,40}})?\.?$"),
-    ("caption", rf"^\(?(?:Photo|Picture|Image|Credit|Photograph|Pic)s?(?: credit)?\s*[:/]\s*.{{1,80}}$"),
-    ("caption", r"^.{0,300}\((?:Image|Images|Picture|Pictures|Photo|Photos|Pic|Credit)s?:\s*[^)]{1,60}\)\s*$"),
-    ("caption", r"^[A-Z][A-Z .,'’-]{2,40}(?:, [A-Z .]{2,30})? - (?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]* \d{1,2}(?:, \d{4})?: .+$"),
+    (
+        "caption",
+        rf"^(?:[\w.'’-]+\s+){{0,4}}[\w.'’-]+\s*/\s*(?:{_AGENCIES})(?:\s+via\s+.{{1,40}})?\.?$",
+    ),
+    (
+        "caption",
+        r"^\(?(?:Photo|Picture|Image|Credit|Photograph|Pic)s?(?: credit)?\s*[:/]\s*.{1,80}$",
+    ),
+    (
+        "caption",
+        r"^.{0,300}\((?:Image|Images|Picture|Pictures|Photo|Photos|Pic|Credit)s?:\s*[^)]{1,60}\)\s*$",
+    ),
+    (
+        "caption",
+        r"^[A-Z][A-Z .,'’-]{2,40}(?:, [A-Z .]{2,30})? - (?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]* \d{1,2}(?:, \d{4})?: .+$",
+    ),
     # teaser, related and read-more blocks
-    ("teaser", r"^(?:READ MORE|SEE MORE|READ ALSO|ALSO READ|MORE|RELATED|RELATED ARTICLES?|RECOMMENDED|WATCH|TRENDING|LATEST|MOST READ)\s*[:>»|-].{0,200}$"),
-    ("teaser", r"^(?:Read more|See more|Also read|Read also|Related|Related articles?|Recommended|More on this story|Most read(?: in .{1,40})?)\s*(?:[:>»|-].{0,200})?[.…]*$"),
+    (
+        "teaser",
+        r"^(?:READ MORE|SEE MORE|READ ALSO|ALSO READ|MORE|RELATED|RELATED ARTICLES?|RECOMMENDED|WATCH|TRENDING|LATEST|MOST READ)\s*[:>»|-].{0,200}$",
+    ),
+    (
+        "teaser",
+        r"^(?:Read more|See more|Also read|Read also|Related|Related articles?|Recommended|More on this story|Most read(?: in .{1,40})?)\s*(?:[:>»|-].{0,200})?[.…]*$",
+    ),
     ("teaser", r"^(?:Click here|Read the full story|Continue reading)\b.{0,80}$"),
-    ("teaser", r"^.{3,200}\[(?:INSIGHT|VIDEO|MAPPED|POLL|PICTURES|PHOTOS|PICS|LATEST|REVEALED|ANALYSIS|LIVE|REPORT|SPECIAL|REACTION|COMMENT|EXPLAINED|QUIZ|GALLERY)\]$"),
-    ("teaser", r"^.{0,80}\b(?:in this link|at this link|at the link below|see link)\b[^.]{0,20}[.…]*$"),
+    (
+        "teaser",
+        r"^.{3,200}\[(?:INSIGHT|VIDEO|MAPPED|POLL|PICTURES|PHOTOS|PICS|LATEST|REVEALED|ANALYSIS|LIVE|REPORT|SPECIAL|REACTION|COMMENT|EXPLAINED|QUIZ|GALLERY)\]$",
+    ),
+    (
+        "teaser",
+        r"^.{0,80}\b(?:in this link|at this link|at the link below|see link)\b[^.]{0,20}[.…]*$",
+    ),
     # comment threads and forum chrome
-    ("comments", r"^(?:Sign In or Register to comment|Log in to comment|Comments are closed|Show comments|View comments|Load comments)\.?$"),
+    (
+        "comments",
+        r"^(?:Sign In or Register to comment|Log in to comment|Comments are closed|Show comments|View comments|Load comments)\.?$",
+    ),
     ("comments", r"^\d+\s+(?:comments?|replies|reply)$"),
     ("comments", r"^(?:Comments|Reader comments|Join the conversation)\s*(?:\(\d+\))?$"),
     # share, follow, sign-in and newsletter prompts
-    ("prompt", r"^(?:Sign in|Log in|Login|Register|Subscribe|Sign up)\b.{0,60}\b(?:comment|comments|newsletter|continue|free|account)\b.{0,40}$"),
-    ("prompt", r"^Follow (?:us|@?[\w.]+(?: [\w.]+){0,3}) on (?:Twitter|Facebook|X|Instagram|LinkedIn|Threads|TikTok|Bluesky)\b.{0,60}$"),
-    ("prompt", r"^(?:Share|Share this|Share on|Tweet|Email|Print)(?: (?:this|article|story|page|on \w+))?[:!.]?$"),
-    ("prompt", r"^.{0,60}\b(?:sign up|subscribe) (?:to|for) (?:our|the|my) .{0,40}newsletter\b.{0,60}$"),
+    (
+        "prompt",
+        r"^(?:Sign in|Log in|Login|Register|Subscribe|Sign up)\b.{0,60}\b(?:comment|comments|newsletter|continue|free|account)\b.{0,40}$",
+    ),
+    (
+        "prompt",
+        r"^Follow (?:us|@?[\w.]+(?: [\w.]+){0,3}) on (?:Twitter|Facebook|X|Instagram|LinkedIn|Threads|TikTok|Bluesky)\b.{0,60}$",
+    ),
+    (
+        "prompt",
+        r"^(?:Share|Share this|Share on|Tweet|Email|Print)(?: (?:this|article|story|page|on \w+))?[:!.]?$",
+    ),
+    (
+        "prompt",
+        r"^.{0,60}\b(?:sign up|subscribe) (?:to|for) (?:our|the|my) .{0,40}newsletter\b.{0,60}$",
+    ),
     # trailers: source lines, wire credits, copyright
     ("trailer", r"^(?:source|sources)\s*:\s*\S.{0,80}$"),
     ("trailer", r"^\((?:Reporting|Additional reporting|Writing|Editing|Compiled) by .{1,200}\)$"),
@@ -119,8 +158,14 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
     ("trailer", r"^(?:[A-Z][\w.'’-]+ ){1,6}contributed to this (?:report|story|article)\.?$"),
     # update and correction notes
     ("update_note", r"^This (?:report|story|article|post) (?:has been|was) updated\b.{0,120}$"),
-    ("update_note", r"^(?:Update to (?:the )?story below|Original story follows|Story continues below|Original story below)\s*[:.]?$"),
-    ("update_note", r"^(?:Updated|Last updated|Published)\s*(?:at|on)?\s*:?\s*\d{1,2}[:.]\d{2}.{0,60}$"),
+    (
+        "update_note",
+        r"^(?:Update to (?:the )?story below|Original story follows|Story continues below|Original story below)\s*[:.]?$",
+    ),
+    (
+        "update_note",
+        r"^(?:Updated|Last updated|Published)\s*(?:at|on)?\s*:?\s*\d{1,2}[:.]\d{2}.{0,60}$",
+    ),
 )
 
 # A line that opens a block of teasers: it and the non-blank lines after it go.
@@ -129,7 +174,9 @@ BLOCK_OPENERS: tuple[tuple[str, str], ...] = (
     ("teaser", r"^(?:MORE FROM|RELATED STORIES|YOU MAY ALSO LIKE|MOST READ|TOP STORIES)\b.{0,40}$"),
 )
 
-_COMPILED_LINES = tuple((fam, re.compile(pat, re.I if fam != "caption" else 0)) for fam, pat in LINE_RULES)
+_COMPILED_LINES = tuple(
+    (fam, re.compile(pat, re.I if fam != "caption" else 0)) for fam, pat in LINE_RULES
+)
 _COMPILED_BLOCKS = tuple((fam, re.compile(pat, re.I)) for fam, pat in BLOCK_OPENERS)
 _CREDIT_RE = re.compile(LINE_RULES[0][1])
 _IMAGE_TAG_RE = re.compile(LINE_RULES[2][1])
@@ -331,6 +378,7 @@ def clean_document(raw: bytes, fmt: str, url: str | None, title: str | None) -> 
 
 
 # --- stage ------------------------------------------------------------------------------
+
 
 def run(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None) -> StageResult:
     """Clean every ingested document not yet cleaned (or rejected at cleaning)."""

@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -40,7 +40,9 @@ DbOption = Annotated[
 ]
 PathsArg = Annotated[
     list[Path],
-    typer.Argument(help="Files or folders (searched recursively): .txt, .html, .htm.", show_default=False),
+    typer.Argument(
+        help="Files or folders (searched recursively): .txt, .html, .htm.", show_default=False
+    ),
 ]
 OutletOption = Annotated[
     str | None,
@@ -49,7 +51,7 @@ OutletOption = Annotated[
 DEFAULT_DB = Path("news.duckdb")
 
 
-class ReportName(str, Enum):
+class ReportName(StrEnum):
     syndication = "syndication"
     copying = "copying"
     clusters = "clusters"
@@ -60,7 +62,7 @@ class ReportName(str, Enum):
     articles = "articles"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -103,13 +105,17 @@ def _setup_logging(verbose: bool) -> None:
 
 @app.callback()
 def _main(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")
+    ] = False,
 ) -> None:
     _setup_logging(verbose)
 
 
 @contextlib.contextmanager
-def _run(db_path: Path, command: str, inputs: list[str]) -> Iterator[tuple[duckdb.DuckDBPyConnection, str, Config, dict]]:
+def _run(
+    db_path: Path, command: str, inputs: list[str]
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, str, Config, dict]]:
     """Open the database for writing and book the run in the runs table."""
     cfg = Config.load()
     con = db.connect(db_path)
@@ -124,7 +130,13 @@ def _run(db_path: Path, command: str, inputs: list[str]) -> Iterator[tuple[duckd
     except BaseException as exc:
         if not isinstance(exc, typer.Exit):
             with contextlib.suppress(duckdb.Error):
-                db.finish_run(con, run_id, "failed", counts, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                db.finish_run(
+                    con,
+                    run_id,
+                    "failed",
+                    counts,
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                )
             con.close()
             raise
         con.close()
@@ -153,7 +165,9 @@ def _exit_for(counts: dict[str, int]) -> None:
 
 
 @app.command("ingest")
-def ingest_cmd(paths: PathsArg, outlet: OutletOption = None, db_path: DbOption = DEFAULT_DB) -> None:
+def ingest_cmd(
+    paths: PathsArg, outlet: OutletOption = None, db_path: DbOption = DEFAULT_DB
+) -> None:
     """Store every input untouched, with its metadata (outlet, URL, title, date).
 
     Outlet comes from --outlet, else a sidecar <file>.json or a manifest.jsonl in the
@@ -198,10 +212,14 @@ def run_cmd(paths: PathsArg, outlet: OutletOption = None, db_path: DbOption = DE
 def report_cmd(
     view: Annotated[
         ReportName | None,
-        typer.Argument(help="Which view to print; none prints the overview reuse report.", show_default=False),
+        typer.Argument(
+            help="Which view to print; none prints the overview reuse report.", show_default=False
+        ),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=0, help="At most N rows.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", min=0, help="At most N rows.")
+    ] = None,
     db_path: DbOption = DEFAULT_DB,
 ) -> None:
     """Print a view: syndication, copying, clusters, passages, outlets, boilerplate, rejected."""

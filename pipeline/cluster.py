@@ -54,13 +54,19 @@ def merge_intervals(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> int:
     """Recompute occurrences and their clusters from all stored spans; returns #clusters."""
-    rows = con.execute("select doc_a, doc_b, a_start, a_end, b_start, b_end from alignments").fetchall()
+    rows = con.execute(
+        "select doc_a, doc_b, a_start, a_end, b_start, b_end from alignments"
+    ).fetchall()
     per_doc: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for da, dbb, a0, a1, b0, b1 in rows:
         per_doc[da].append((a0, a1))
         per_doc[dbb].append((b0, b1))
-    occ_index: dict[int, list[tuple[int, int]]] = {d: merge_intervals(r) for d, r in per_doc.items()}
-    nodes: list[tuple[int, int, int]] = [(d, s, e) for d in sorted(occ_index) for s, e in occ_index[d]]
+    occ_index: dict[int, list[tuple[int, int]]] = {
+        d: merge_intervals(r) for d, r in per_doc.items()
+    }
+    nodes: list[tuple[int, int, int]] = [
+        (d, s, e) for d in sorted(occ_index) for s, e in occ_index[d]
+    ]
     node_id = {(d, s): i for i, (d, s, _) in enumerate(nodes)}
     starts_by_doc = {d: np.array([s for s, _ in r]) for d, r in occ_index.items()}
 
@@ -72,18 +78,33 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> int:
     for da, dbb, a0, _, b0, _ in rows:
         uf.union(locate(da, a0), locate(dbb, b0))
 
-    texts = dict(
-        con.execute(
-            """
+    texts = (
+        dict(
+            con.execute(
+                """
             select d.doc_seq, c.clean_text
             from documents as d inner join cleaned as c on c.doc_id = d.doc_id
             where d.doc_seq in (select unnest(?))
             """,
-            [list(occ_index)],
-        ).fetchall()
-    ) if occ_index else {}
+                [list(occ_index)],
+            ).fetchall()
+        )
+        if occ_index
+        else {}
+    )
     cluster_of: dict[int, str] = {}
-    out = {k: [] for k in ("doc_seq", "start_char", "end_char", "n_words", "quote_share", "is_quote", "cluster_id")}
+    out = {
+        k: []
+        for k in (
+            "doc_seq",
+            "start_char",
+            "end_char",
+            "n_words",
+            "quote_share",
+            "is_quote",
+            "cluster_id",
+        )
+    }
     regions_cache: dict[int, list[tuple[int, int]]] = {}
     for i, (doc, s, e) in enumerate(nodes):
         root = uf.find(i)  # the smallest node id: earliest document, then earliest offset

@@ -79,7 +79,9 @@ def _translate(path: Path, exc: duckdb.Error) -> DatabaseError:
     msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     low = str(exc).lower()
     if "lock" in low and ("conflicting" in low or "could not set lock" in low):
-        return DatabaseBusy(f"{path}: database is in use by another process (locked); try again later")
+        return DatabaseBusy(
+            f"{path}: database is in use by another process (locked); try again later"
+        )
     if "not a valid duckdb database" in low or "is not a duckdb" in low or "unable to open" in low:
         return DatabaseError(f"{path}: not a DuckDB database file or corrupt ({msg})")
     if "permission denied" in low or "read-only file system" in low:
@@ -96,7 +98,9 @@ def check_schema(con: duckdb.DuckDBPyConnection) -> int:
     ).fetchall()[0][0]
     current = 0
     if has_table:
-        current = con.execute("select coalesce(max(version), 0) from schema_migrations").fetchall()[0][0]
+        current = con.execute("select coalesce(max(version), 0) from schema_migrations").fetchall()[
+            0
+        ][0]
     known = max((v for v, _, _ in migrations()), default=0)
     if current > known:
         raise SchemaTooNew(
@@ -124,7 +128,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             continue
         with transaction(con):
             con.execute(sql)
-            con.execute("insert into schema_migrations (version, name) values (?, ?)", [version, name])
+            con.execute(
+                "insert into schema_migrations (version, name) values (?, ?)", [version, name]
+            )
         applied.append(version)
         log.info("applied migration %03d_%s", version, name)
     return applied
@@ -175,7 +181,9 @@ def record_rejections(
             "stage": [r.stage for r in rejections],
             "reason": [r.reason for r in rejections],
             "size_bytes": pa.array([r.size_bytes for r in rejections], pa.int64()),
-            "raw": pa.array([r.raw[:RAW_KEEP_BYTES] if r.raw else None for r in rejections], pa.binary()),
+            "raw": pa.array(
+                [r.raw[:RAW_KEEP_BYTES] if r.raw else None for r in rejections], pa.binary()
+            ),
             "doc_id": [r.doc_id for r in rejections],
             "run_id": [run_id] * len(rejections),
         }
@@ -196,6 +204,7 @@ def record_rejections(
 
 
 # --- runs -------------------------------------------------------------------------------
+
 
 def library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
@@ -219,7 +228,13 @@ def start_run(con: duckdb.DuckDBPyConnection, command: str, inputs: Sequence[str
         insert into runs (run_id, command, inputs, started_at, status, code_version, library_versions)
         values (?, ?, ?, current_timestamp, 'running', ?, ?)
         """,
-        [run_id, command, json.dumps(list(inputs)), versions.get("newsdedup"), json.dumps(versions)],
+        [
+            run_id,
+            command,
+            json.dumps(list(inputs)),
+            versions.get("newsdedup"),
+            json.dumps(versions),
+        ],
     )
     return run_id
 

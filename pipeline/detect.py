@@ -99,8 +99,16 @@ def ensure_params(con: duckdb.DuckDBPyConnection, cfg: DetectConfig) -> str:
             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
-                pid, cfg.num_perm, cfg.seed, cfg.scheme, cfg.shingle_size, cfg.passage_bands,
-                cfg.passage_rows, cfg.doc_bands, cfg.doc_rows, datasketch.__version__,
+                pid,
+                cfg.num_perm,
+                cfg.seed,
+                cfg.scheme,
+                cfg.shingle_size,
+                cfg.passage_bands,
+                cfg.passage_rows,
+                cfg.doc_bands,
+                cfg.doc_rows,
+                datasketch.__version__,
             ],
         )
     return pid
@@ -211,7 +219,11 @@ def _store_sketches(
     sigs = signatures(flat, cfg.num_perm, cfg.seed, cfg.scheme)
     counts = np.array([len(s.passage_shingles) for s in sketches], dtype=np.int64)
     owner = np.repeat(np.array([s.doc_seq for s in sketches], dtype=np.int64), counts)
-    passage_no = np.concatenate([np.arange(c, dtype=np.int32) for c in counts]) if len(counts) else np.empty(0, np.int32)
+    passage_no = (
+        np.concatenate([np.arange(c, dtype=np.int32) for c in counts])
+        if len(counts)
+        else np.empty(0, np.int32)
+    )
     nonempty = np.array([len(ps) > 0 for ps in flat], dtype=bool)
 
     db.insert_arrow(
@@ -392,7 +404,9 @@ def _store_results(
                     "b_end": pa.array([s.b_end for _, _, s in span_rows], pa.int32()),
                     "a_words": pa.array([s.a_words for _, _, s in span_rows], pa.int32()),
                     "b_words": pa.array([s.b_words for _, _, s in span_rows], pa.int32()),
-                    "matched_words": pa.array([s.matched_words for _, _, s in span_rows], pa.int32()),
+                    "matched_words": pa.array(
+                        [s.matched_words for _, _, s in span_rows], pa.int32()
+                    ),
                 }
             ),
         )

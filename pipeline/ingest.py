@@ -56,7 +56,9 @@ def discover(paths: Sequence[Path], result: StageResult) -> Iterator[Path]:
             try:
                 files = sorted(p for p in path.rglob("*") if p.is_file())
             except OSError as exc:
-                result.rejected.append(Rejection(str(path), "ingest", f"cannot list folder: {exc.strerror}"))
+                result.rejected.append(
+                    Rejection(str(path), "ingest", f"cannot list folder: {exc.strerror}")
+                )
                 continue
             for file in files:
                 if is_metadata_file(file) or file.name.startswith("."):
@@ -123,7 +125,9 @@ class MetadataIndex:
             rows: dict[Path, dict] = {}
             path = folder / "manifest.jsonl"
             if path.is_file():
-                for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+                for n, line in enumerate(
+                    path.read_text(encoding="utf-8", errors="replace").splitlines(), 1
+                ):
                     if not line.strip():
                         continue
                     try:
@@ -196,7 +200,13 @@ def read_file(
             with path.open("rb") as fh:
                 head = fh.read(db.RAW_KEEP_BYTES)
             result.rejected.append(
-                Rejection(source, "ingest", f"file is {size} bytes, over the limit of {cfg.clean.max_bytes}", head, size)
+                Rejection(
+                    source,
+                    "ingest",
+                    f"file is {size} bytes, over the limit of {cfg.clean.max_bytes}",
+                    head,
+                    size,
+                )
             )
             return None
         raw = path.read_bytes()
@@ -224,7 +234,10 @@ def store(con: duckdb.DuckDBPyConnection, docs: Iterable[RawDocument], run_id: s
         return 0
     ids = list(batch)
     existing = {
-        r[0] for r in con.execute("select doc_id from documents where doc_id in (select unnest(?))", [ids]).fetchall()
+        r[0]
+        for r in con.execute(
+            "select doc_id from documents where doc_id in (select unnest(?))", [ids]
+        ).fetchall()
     }
     new = [(i, d) for i, d in batch.items() if i not in existing]
     if not new:

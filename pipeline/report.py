@@ -35,7 +35,9 @@ REPORTS: dict[str, tuple[str, str]] = {
 _MAX_CELL = 70
 
 
-def query(con: duckdb.DuckDBPyConnection, name: str, limit: int | None) -> tuple[list[str], list[tuple]]:
+def query(
+    con: duckdb.DuckDBPyConnection, name: str, limit: int | None
+) -> tuple[list[str], list[tuple]]:
     relation, order = REPORTS[name]
     sql = f"select * from {relation} order by {order}"
     if limit is not None:
@@ -70,7 +72,11 @@ def _cell(value: Any) -> str:
 
 def format_rows(cols: list[str], rows: list[tuple], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps([{c: _plain(v) for c, v in zip(cols, r, strict=True)} for r in rows], indent=2, ensure_ascii=False)
+        return json.dumps(
+            [{c: _plain(v) for c, v in zip(cols, r, strict=True)} for r in rows],
+            indent=2,
+            ensure_ascii=False,
+        )
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
@@ -111,7 +117,15 @@ def overview(con: duckdb.DuckDBPyConnection, limit: int = 10) -> str:
     ):
         cols, rows = query(con, name, lim)
         if name == "clusters":
-            keep = ["cluster_id", "n_docs", "n_outlets", "first_outlet", "first_seen_basis", "kind", "text"]
+            keep = [
+                "cluster_id",
+                "n_docs",
+                "n_outlets",
+                "first_outlet",
+                "first_seen_basis",
+                "kind",
+                "text",
+            ]
             idx = [cols.index(c) for c in keep]
             cols, rows = keep, [tuple(r[i] for i in idx) for r in rows]
         parts += ["", f"== {title} ==", format_rows(cols, rows, "table")]

@@ -88,7 +88,9 @@ def signatures(
     i = 0
     while i < len(shingle_sets):
         j, total = i, 0
-        while j < len(shingle_sets) and (total == 0 or total + len(shingle_sets[j]) <= _CHUNK_SHINGLES):
+        while j < len(shingle_sets) and (
+            total == 0 or total + len(shingle_sets[j]) <= _CHUNK_SHINGLES
+        ):
             total += len(shingle_sets[j])
             j += 1
         group = [s for s in shingle_sets[i:j]]

@@ -64,7 +64,9 @@ def _segments(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def split_passages(text: str, min_words: int = 5, max_words: int = 60) -> list[tuple[int, int, int]]:
+def split_passages(
+    text: str, min_words: int = 5, max_words: int = 60
+) -> list[tuple[int, int, int]]:
     """(start_char, end_char, n_words) passages: clauses merged up to min_words, split at max_words."""
     merged: list[list[int]] = []  # [start, end, n_words]
     for a, b in _segments(text):

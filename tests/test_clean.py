@@ -2,7 +2,7 @@ import pytest
 
 from pipeline.clean import DecodeError, clean_document, decode_bytes, strip_boilerplate
 
-from .conftest import FIXTURES, SEEDS, LETTER_SENTENCE
+from .conftest import FIXTURES, LETTER_SENTENCE, SEEDS
 
 BOILERPLATE = {
     "000": [
@@ -44,7 +44,7 @@ STORY = {
         "all of which has since been liberated.",
     ],
     "002": [
-        "Milley said: \"That letter is a draft",
+        'Milley said: "That letter is a draft',
         "It'll make Iranian sanctions look somewhat tame.",
     ],
     "003": [
@@ -120,8 +120,18 @@ def test_html_article_with_captions_and_teasers():
         "a public meeting will be held in the village hall next month.",
     ):
         assert keep in result.text
-    for junk in ("READ MORE", "DON'T MISS", "[INSIGHT]", "[VIDEO]", "Follow The Coastal", "(Image:",
-                 "About time too", "Copyright", "Home", "Harbour wall to be rebuilt after"):
+    for junk in (
+        "READ MORE",
+        "DON'T MISS",
+        "[INSIGHT]",
+        "[VIDEO]",
+        "Follow The Coastal",
+        "(Image:",
+        "About time too",
+        "Copyright",
+        "Home",
+        "Harbour wall to be rebuilt after",
+    ):
         assert junk not in result.text, junk
     kinds = {r.kind for r in result.removed}
     assert {"teaser", "prompt"} <= kinds

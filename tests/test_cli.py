@@ -68,16 +68,22 @@ def test_corrupt_database_file_is_one_clear_line(tmp_path, seeds):
 def test_locked_database_exits_75_at_once(tmp_path, seeds):
     path = tmp_path / "locked.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('held', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "held"
         start = time.monotonic()
         proc = subprocess.run(
             [sys.executable, "-m", "pipeline", "run", str(seeds), "--db", str(path)],
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert time.monotonic() - start < 30
         assert proc.returncode == 75

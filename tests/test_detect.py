@@ -33,7 +33,9 @@ def test_letter_cluster_spans_all_five_seeds(seeds_con):
     texts = dict(seeds_con.sql("select doc_id, clean_text from articles").fetchall())
     for doc_id, start, end, text in occ:
         assert texts[doc_id][start:end] == text  # offsets point into clean_text
-    n_docs = seeds_con.sql(f"select n_docs from reuse_clusters where cluster_id = '{cluster_id}'").fetchall()
+    n_docs = seeds_con.sql(
+        f"select n_docs from reuse_clusters where cluster_id = '{cluster_id}'"
+    ).fetchall()
     assert n_docs == [(5,)]
 
 
@@ -54,7 +56,9 @@ def test_letter_quotes_are_marked_as_quotes(seeds_con):
 
 def test_syndicated_copy_with_different_boilerplate(con):
     _pipeline(con, [FIXTURES / "syndication"])
-    rows = con.sql("select outlet_a, outlet_b, jaccard, containment, earlier_doc, earlier_basis from syndication").fetchall()
+    rows = con.sql(
+        "select outlet_a, outlet_b, jaccard, containment, earlier_doc, earlier_basis from syndication"
+    ).fetchall()
     assert len(rows) == 1
     outlet_a, outlet_b, jac, cont, earlier, basis = rows[0]
     assert {outlet_a, outlet_b} == {"Wire Service", "Northern Echo Example"}
@@ -70,8 +74,10 @@ def test_wire_story_inside_longer_article_is_containment(con, tmp_path):
     import random
 
     rng = random.Random(5)
-    vocab = ("council village hall road repairs fete crowd school bus route market square "
-             "library budget mayor residents meeting plan park bridge river farm church").split()
+    vocab = (
+        "council village hall road repairs fete crowd school bus route market square "
+        "library budget mayor residents meeting plan park bridge river farm church"
+    ).split()
     local = "\n\n".join(" ".join(rng.choice(vocab) for _ in range(40)) + "." for _ in range(20))
     (tmp_path / "wire.txt").write_text(wire)
     (tmp_path / "local.txt").write_text(local + "\n\n" + wire.split("\n", 2)[2])
@@ -104,8 +110,17 @@ def test_incremental_batches_equal_one_batch(tmp_path, seeds):
 
 def test_rerun_changes_nothing(con, seeds):
     _pipeline(con, [seeds])
-    tables = ["documents", "cleaned", "removed_spans", "passages", "passage_bands", "doc_bands",
-              "doc_pairs", "alignments", "occurrences"]
+    tables = [
+        "documents",
+        "cleaned",
+        "removed_spans",
+        "passages",
+        "passage_bands",
+        "doc_bands",
+        "doc_pairs",
+        "alignments",
+        "occurrences",
+    ]
     before = {t: con.sql(f"select count(*) from {t}").fetchall()[0][0] for t in tables}
     result = _pipeline(con, [seeds])
     after = {t: con.sql(f"select count(*) from {t}").fetchall()[0][0] for t in tables}
@@ -115,7 +130,9 @@ def test_rerun_changes_nothing(con, seeds):
 
 def test_parameters_are_recorded_and_mixing_is_refused(con, seeds):
     _pipeline(con, [seeds])
-    params = con.sql("select num_perm, seed, scheme, datasketch_version from detect_params").fetchall()
+    params = con.sql(
+        "select num_perm, seed, scheme, datasketch_version from detect_params"
+    ).fetchall()
     assert params == [(64, 1, "affine32", "2.0.0")]
     other = Config(detect=DetectConfig(num_perm=128))
     with pytest.raises(Exception, match="other detection parameters"):
@@ -128,9 +145,13 @@ def test_hot_bucket_links_each_document_to_a_bounded_number_of_partners(con, tmp
         (tmp_path / f"copy{i:02d}.txt").write_text(text)
     cfg = Config(detect=DetectConfig(max_partners=3))
     _pipeline(con, [tmp_path], cfg)
-    per_doc = con.sql("select max(n) from (select doc_b, count(*) n from doc_pairs group by doc_b)").fetchall()
+    per_doc = con.sql(
+        "select max(n) from (select doc_b, count(*) n from doc_pairs group by doc_b)"
+    ).fetchall()
     assert per_doc[0][0] <= 3
-    assert con.sql("select count(distinct cluster_id), max(n_docs) from reuse_clusters").fetchall() == [(1, 40)]
+    assert con.sql(
+        "select count(distinct cluster_id), max(n_docs) from reuse_clusters"
+    ).fetchall() == [(1, 40)]
 
 
 def test_cli_run_twice_is_idempotent(seeds, db_path):

@@ -8,7 +8,9 @@ from .conftest import FIXTURES
 
 
 def _docs(con):
-    return con.sql("select source, outlet, outlet_basis, url, title, published_at from documents order by doc_seq").fetchall()
+    return con.sql(
+        "select source, outlet, outlet_basis, url, title, published_at from documents order by doc_seq"
+    ).fetchall()
 
 
 def test_ingest_stores_raw_bytes_untouched(con, seeds):
@@ -82,5 +84,7 @@ def test_empty_and_oversized_inputs_are_rejected_and_kept(con, tmp_path):
     reasons = dict(con.sql("select source, reason from rejected_inputs").fetchall())
     assert reasons[str(tmp_path / "empty.txt")] == "empty file"
     assert "over the limit" in reasons[str(tmp_path / "big.txt")]
-    kept = con.sql("select size_bytes, octet_length(raw) from rejected_inputs where reason <> 'empty file'").fetchall()
+    kept = con.sql(
+        "select size_bytes, octet_length(raw) from rejected_inputs where reason <> 'empty file'"
+    ).fetchall()
     assert kept == [(2000, 2000)]

@@ -13,14 +13,57 @@ KEYS = {
 }
 
 COLUMNS = {
-    "articles": ["doc_id", "source", "outlet", "url", "title", "published_at", "clean_text", "n_words"],
-    "shared_passages": ["cluster_id", "doc_id", "outlet", "published_at", "start_char", "end_char",
-                        "text", "is_quote", "is_first"],
-    "reuse_clusters": ["cluster_id", "n_docs", "n_outlets", "outlets", "first_doc_id", "first_outlet",
-                       "first_seen", "first_seen_basis", "kind", "text"],
-    "syndication": ["doc_a", "doc_b", "outlet_a", "outlet_b", "jaccard", "containment", "earlier_doc"],
-    "copying": ["source_outlet", "target_outlet", "n_docs", "n_passages", "shared_words",
-                "quote_words", "prose_words"],
+    "articles": [
+        "doc_id",
+        "source",
+        "outlet",
+        "url",
+        "title",
+        "published_at",
+        "clean_text",
+        "n_words",
+    ],
+    "shared_passages": [
+        "cluster_id",
+        "doc_id",
+        "outlet",
+        "published_at",
+        "start_char",
+        "end_char",
+        "text",
+        "is_quote",
+        "is_first",
+    ],
+    "reuse_clusters": [
+        "cluster_id",
+        "n_docs",
+        "n_outlets",
+        "outlets",
+        "first_doc_id",
+        "first_outlet",
+        "first_seen",
+        "first_seen_basis",
+        "kind",
+        "text",
+    ],
+    "syndication": [
+        "doc_a",
+        "doc_b",
+        "outlet_a",
+        "outlet_b",
+        "jaccard",
+        "containment",
+        "earlier_doc",
+    ],
+    "copying": [
+        "source_outlet",
+        "target_outlet",
+        "n_docs",
+        "n_passages",
+        "shared_words",
+        "quote_words",
+        "prose_words",
+    ],
     "outlet_originality": ["outlet", "n_docs", "n_words", "shared_words", "original_share"],
     "removed_boilerplate": ["doc_id", "outlet", "kind", "text"],
 }
@@ -38,22 +81,33 @@ def test_view_columns_and_unique_not_null_key(seeds_con, view):
     total, distinct, nulls = seeds_con.sql(
         f"""
         select count(*), count(distinct ({key})),
-               count(*) filter (where {' or '.join(f'{k} is null' for k in KEYS[view])})
+               count(*) filter (where {" or ".join(f"{k} is null" for k in KEYS[view])})
         from {view}
         """
     ).fetchall()[0]
     assert total == distinct and nulls == 0
 
 
-@pytest.mark.parametrize("view", ["articles", "shared_passages", "reuse_clusters", "copying",
-                                  "outlet_originality", "removed_boilerplate"])
+@pytest.mark.parametrize(
+    "view",
+    [
+        "articles",
+        "shared_passages",
+        "reuse_clusters",
+        "copying",
+        "outlet_originality",
+        "removed_boilerplate",
+    ],
+)
 def test_views_have_rows_on_the_seeds(seeds_con, view):
     assert seeds_con.sql(f"select count(*) from {view}").fetchall()[0][0] > 0
 
 
 def test_copying_and_originality_add_up(seeds_con):
     shared = seeds_con.sql("select sum(shared_words) from outlet_originality").fetchall()[0][0]
-    passages = seeds_con.sql("select sum(n_words) from shared_passages where not is_first").fetchall()[0][0]
+    passages = seeds_con.sql(
+        "select sum(n_words) from shared_passages where not is_first"
+    ).fetchall()[0][0]
     assert shared == passages
     bad = seeds_con.sql(
         "select count(*) from copying where quote_words + prose_words <> shared_words"
