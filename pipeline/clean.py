@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
+import multiprocessing
+import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 
-from pipeline import db
-from pipeline.config import Config
+from pipeline import boilerplate, db, rules
+from pipeline.config import CleanConfig, Config
+from pipeline.errors import InputError
 from pipeline.records import CleanResult, Rejection, Removal, StageResult
 
 log = logging.getLogger(__name__)
 
-CLEANER_VERSION = "1"
+CLEANER_VERSION = "2"
 
-_TERMINAL = ".!?:;\"”’'…)]"
+_TERMINAL = ".!?:;\"”’'…)]。！？」』）"
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
@@ -34,6 +40,10 @@ _BOMS = (
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 
+# control bytes no text encoding we read uses (UTF-16/32 without a BOM is not read as text)
+_TEXT_BYTES = bytes(b for b in range(256) if b >= 0x20 or b in b"\t\n\r\f\v\x1b")
+
+
 class DecodeError(ValueError):
     """Bytes that are not text in any encoding we can tell."""
 
@@ -45,6 +55,9 @@ def decode_bytes(raw: bytes, is_html: bool = False) -> str:
             return raw[len(bom) :].decode(encoding, errors="replace")
     if b"\x00" in raw[:4096] and raw.count(b"\x00") > len(raw) // 100:
         raise DecodeError("binary content (NUL bytes), not text")
+    head = raw[:65536]
+    if len(head.translate(None, _TEXT_BYTES)) > len(head) // 50:
+        raise DecodeError("binary content (control bytes), not text")
     if is_html:
         match = _META_CHARSET_RE.search(raw[:4096])
         if match:
@@ -56,6 +69,11 @@ def decode_bytes(raw: bytes, is_html: bool = False) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    damaged = raw.decode("utf-8", errors="replace")
+    bad = damaged.count("\ufffd")
+    valid = sum(1 for ch in damaged if ord(ch) > 0x7F) - bad
+    if valid >= bad:  # UTF-8 with a few broken bytes: keep the rest, not a detector's guess
+        return damaged
     from charset_normalizer import from_bytes
 
     matches = list(from_bytes(raw[:200_000]))
@@ -82,105 +100,28 @@ def looks_binary(text: str) -> bool:
     return bad > len(sample) * 0.1
 
 
-# --- rule tables ------------------------------------------------------------------------
-# Each family is data: (family, pattern over one stripped line). Order does not matter:
-# a line is removed by the first family whose pattern matches it.
+# --- rule application -------------------------------------------------------------------
+# The patterns live in pipeline/rules.py (tables per family and language); this section only
+# applies them, plus the few decisions that need context (headline, captions above credits,
+# comment threads, labels left after the last sentence).
 
-_AGENCIES = (
-    r"Getty(?: Images)?|AFP|AP|Reuters|EPA|PA(?: Wire| Images)?|Shutterstock|Alamy|Bloomberg|"
-    r"NurPhoto|SOPA Images|Anadolu|Xinhua|Sipa|REX|Zuma|iStock|WireImage"
-)
 
-LINE_RULES: tuple[tuple[str, str], ...] = (
-    # captions and photo credits
-    (
-        "caption",
-        rf"^(?:[\w.'’-]+\s+){{0,4}}[\w.'’-]+\s*/\s*(?:{_AGENCIES})(?:\s+via\s+.{{1,40}})?\.?$",
-    ),
-    (
-        "caption",
-        r"^\(?(?:Photo|Picture|Image|Credit|Photograph|Pic)s?(?: credit)?\s*[:/]\s*.{1,80}$",
-    ),
-    (
-        "caption",
-        r"^.{0,300}\((?:Image|Images|Picture|Pictures|Photo|Photos|Pic|Credit)s?:\s*[^)]{1,60}\)\s*$",
-    ),
-    (
-        "caption",
-        r"^[A-Z][A-Z .,'’-]{2,40}(?:, [A-Z .]{2,30})? - (?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]* \d{1,2}(?:, \d{4})?: .+$",
-    ),
-    # teaser, related and read-more blocks
-    (
-        "teaser",
-        r"^(?:READ MORE|SEE MORE|READ ALSO|ALSO READ|MORE|RELATED|RELATED ARTICLES?|RECOMMENDED|WATCH|TRENDING|LATEST|MOST READ)\s*[:>»|-].{0,200}$",
-    ),
-    (
-        "teaser",
-        r"^(?:Read more|See more|Also read|Read also|Related|Related articles?|Recommended|More on this story|Most read(?: in .{1,40})?)\s*(?:[:>»|-].{0,200})?[.…]*$",
-    ),
-    ("teaser", r"^(?:Click here|Read the full story|Continue reading)\b.{0,80}$"),
-    (
-        "teaser",
-        r"^.{3,200}\[(?:INSIGHT|VIDEO|MAPPED|POLL|PICTURES|PHOTOS|PICS|LATEST|REVEALED|ANALYSIS|LIVE|REPORT|SPECIAL|REACTION|COMMENT|EXPLAINED|QUIZ|GALLERY)\]$",
-    ),
-    (
-        "teaser",
-        r"^.{0,80}\b(?:in this link|at this link|at the link below|see link)\b[^.]{0,20}[.…]*$",
-    ),
-    # comment threads and forum chrome
-    (
-        "comments",
-        r"^(?:Sign In or Register to comment|Log in to comment|Comments are closed|Show comments|View comments|Load comments)\.?$",
-    ),
-    ("comments", r"^\d+\s+(?:comments?|replies|reply)$"),
-    ("comments", r"^(?:Comments|Reader comments|Join the conversation)\s*(?:\(\d+\))?$"),
-    # share, follow, sign-in and newsletter prompts
-    (
-        "prompt",
-        r"^(?:Sign in|Log in|Login|Register|Subscribe|Sign up)\b.{0,60}\b(?:comment|comments|newsletter|continue|free|account)\b.{0,40}$",
-    ),
-    (
-        "prompt",
-        r"^Follow (?:us|@?[\w.]+(?: [\w.]+){0,3}) on (?:Twitter|Facebook|X|Instagram|LinkedIn|Threads|TikTok|Bluesky)\b.{0,60}$",
-    ),
-    (
-        "prompt",
-        r"^(?:Share|Share this|Share on|Tweet|Email|Print)(?: (?:this|article|story|page|on \w+))?[:!.]?$",
-    ),
-    (
-        "prompt",
-        r"^.{0,60}\b(?:sign up|subscribe) (?:to|for) (?:our|the|my) .{0,40}newsletter\b.{0,60}$",
-    ),
-    # trailers: source lines, wire credits, copyright
-    ("trailer", r"^(?:source|sources)\s*:\s*\S.{0,80}$"),
-    ("trailer", r"^\((?:Reporting|Additional reporting|Writing|Editing|Compiled) by .{1,200}\)$"),
-    ("trailer", r"^(?:©|\(c\)|Copyright)\s*(?:©\s*)?\d{4}\b.{0,120}$"),
-    ("trailer", r"^(?:[A-Z][\w.'’-]+ ){1,6}contributed to this (?:report|story|article)\.?$"),
-    # update and correction notes
-    ("update_note", r"^This (?:report|story|article|post) (?:has been|was) updated\b.{0,120}$"),
-    (
-        "update_note",
-        r"^(?:Update to (?:the )?story below|Original story follows|Story continues below|Original story below)\s*[:.]?$",
-    ),
-    (
-        "update_note",
-        r"^(?:Updated|Last updated|Published)\s*(?:at|on)?\s*:?\s*\d{1,2}[:.]\d{2}.{0,60}$",
-    ),
-)
+@functools.lru_cache(maxsize=16)
+def _compiled(language: str | None) -> tuple[tuple, tuple]:
+    line_rules, blocks = rules.rules_for(language)
+    flags = lambda fam: 0 if fam in rules.CASE_SENSITIVE else re.I  # noqa: E731
+    return (
+        tuple((r.family, re.compile(r.pattern, flags(r.family)), r.max_words) for r in line_rules),
+        tuple((b.family, re.compile(b.pattern, flags(b.family)), b.to_end) for b in blocks),
+    )
 
-# A line that opens a block of teasers: it and the non-blank lines after it go.
-BLOCK_OPENERS: tuple[tuple[str, str], ...] = (
-    ("teaser", r"^DON[’'`]?T MISS\b.{0,80}$"),
-    ("teaser", r"^(?:MORE FROM|RELATED STORIES|YOU MAY ALSO LIKE|MOST READ|TOP STORIES)\b.{0,40}$"),
-)
 
-_COMPILED_LINES = tuple(
-    (fam, re.compile(pat, re.I if fam != "caption" else 0)) for fam, pat in LINE_RULES
+_CREDIT_RE = re.compile(rules.RULES["*"][0].pattern)
+_IMAGE_TAG_RE = re.compile(
+    r"^.{0,300}\((?:Image|Images|Picture|Pictures|Photo|Photos|Pic|Credit)s?:\s*[^)]{1,60}\)\s*$"
 )
-_COMPILED_BLOCKS = tuple((fam, re.compile(pat, re.I)) for fam, pat in BLOCK_OPENERS)
-_CREDIT_RE = re.compile(LINE_RULES[0][1])
-_IMAGE_TAG_RE = re.compile(LINE_RULES[2][1])
 _BULLET_RE = re.compile(r"^\s*[•●▪◦]\s+")
+_SITE_SUFFIX_RE = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 
 
 @dataclass(slots=True)
@@ -212,49 +153,65 @@ def _normalise(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
+def _norm_words(s: str) -> str:
+    return " ".join(_WORD_RE.findall(s.casefold()))
+
+
 def _same_text(a: str, b: str) -> bool:
-    norm = lambda s: " ".join(_WORD_RE.findall(s.casefold()))  # noqa: E731
-    return bool(a.strip()) and norm(a) == norm(b)
+    return bool(a.strip()) and _norm_words(a) == _norm_words(b)
 
 
-def strip_boilerplate(text: str, title: str | None = None) -> CleanResult:
+def _is_headline(line: str, title: str) -> bool:
+    """The line repeats the title, with or without the " | Site name" suffix."""
+    return _same_text(line, title) or _same_text(line, _SITE_SUFFIX_RE.sub("", title))
+
+
+def strip_boilerplate(
+    text: str, title: str | None = None, language: str | None = None
+) -> CleanResult:
     """Apply the rule families to plain article text; return kept text and removals."""
+    line_rules, blocks = _compiled(language)
     lines = [_Line(t) for t in _normalise(text).split("\n")]
     found_title = title
-
-    # headline repeated at the top: kept as title, not twice in the text
-    first = next((i for i, ln in enumerate(lines) if ln.text.strip()), None)
-    if first is not None:
-        head = lines[first].text.strip()
-        if title and _same_text(head, title):
-            lines[first].kind = "headline"
-        elif not title and _is_label(head, 25) and _words(head) >= 3:
-            lines[first].kind = "headline"
-            found_title = head
+    _mark_top(lines, title)
+    if not title:
+        first = next((ln for ln in lines if ln.text.strip()), None)
+        if first is not None and first.kind == "headline":
+            found_title = first.text.strip()
 
     for i, ln in enumerate(lines):
         s = ln.text.strip()
         if not s or ln.kind:
             continue
-        for fam, rx in _COMPILED_LINES:
+        for fam, rx, to_end in blocks:
             if rx.match(s):
                 ln.kind = fam
+                j = i + 1
+                tagged = j < len(lines) and bool(_TAG_RE.search(lines[j].text))
+                while j < len(lines) and (
+                    to_end
+                    or (_is_block_item(lines[j].text) and (not tagged or _TAG_RE.search(lines[j].text)))
+                ):
+                    lines[j].kind = lines[j].kind or fam
+                    j += 1
                 break
-        if ln.kind is None:
-            for fam, rx in _COMPILED_BLOCKS:
-                if rx.match(s):
-                    ln.kind = fam
-                    j = i + 1
-                    while j < len(lines) and lines[j].text.strip() and _words(lines[j].text) <= 30:
-                        lines[j].kind = fam
-                        j += 1
-                    break
+        if ln.kind:
+            continue
+        n_words = None
+        for fam, rx, max_words in line_rules:
+            if rx.match(s):
+                if max_words is not None:
+                    n_words = _words(s) if n_words is None else n_words
+                    if n_words > max_words:
+                        continue
+                ln.kind = fam
+                break
 
     # context: the heading above an "(Image: ...)" caption, the caption above a credit line
     for i, ln in enumerate(lines):
-        s = ln.text.strip()
         if ln.kind != "caption":
             continue
+        s = ln.text.strip()
         j = _prev_nonblank(lines, i)
         if j is None or lines[j].kind:
             continue
@@ -266,23 +223,61 @@ def strip_boilerplate(text: str, title: str | None = None) -> CleanResult:
 
     _mark_comment_threads(lines)
     _mark_trailing_labels(lines)
+    return _assemble(lines, found_title)
 
+
+# "... [INSIGHT]": a list whose first item is tagged ends at the first untagged line
+_TAG_RE = re.compile(r"\[[A-Z ]{2,20}\]\s*$")
+_SENTENCE_END_RE = re.compile(r"[.!][\"”’')]*$")
+
+
+def _is_block_item(line: str) -> bool:
+    """A teaser-list item: a short headline-like line, not a sentence of the story."""
+    s = line.strip()
+    return bool(s) and _words(s) <= 30 and not _SENTENCE_END_RE.search(s)
+
+
+def _mark_top(lines: list[_Line], title: str | None) -> None:
+    """Headline (and a standfirst printed twice) at the top: kept as title, not in the text."""
+    top = [i for i, ln in enumerate(lines) if ln.text.strip()][:4]
+    if not top:
+        return
+    head = lines[top[0]].text.strip()
+    if title:
+        for i in top[:2]:  # the headline, sometimes printed twice (kicker + h1)
+            if _is_headline(lines[i].text, title):
+                lines[i].kind = "headline"
+    elif _is_label(head, 25) and _words(head) >= 3:
+        lines[top[0]].kind = "headline"
+    # a standfirst repeated verbatim further down (teaser text + first paragraph)
+    later = {_norm_words(ln.text) for ln in lines[top[-1] + 1 :] if ln.text.strip()}
+    for i in top[:3]:
+        s = lines[i].text
+        if lines[i].kind is None and _words(s) >= 8 and _norm_words(s) in later:
+            lines[i].kind = "headline"
+
+
+def _assemble(lines: list[_Line], title: str | None) -> CleanResult:
     kept: list[str] = []
+    keys: list[str] = []
     removed: list[Removal] = []
     for ln in lines:
         if ln.kind is None:
             kept.append(ln.text)
-        elif removed and removed[-1].kind == ln.kind and _was_previous_removed(kept, removed):
+            key = boilerplate.line_key(ln.text)
+            if key is not None and key not in keys:
+                keys.append(key)
+        elif removed and removed[-1].kind == ln.kind and _was_previous_removed(kept):
             removed[-1] = Removal(ln.kind, removed[-1].text + "\n" + ln.text.strip())
         else:
             removed.append(Removal(ln.kind, ln.text.strip()))
             kept.append("\x00")  # marks where a removal happened, for merging runs
     clean = "\n".join(k for k in kept if k != "\x00")
     clean = re.sub(r"\n{3,}", "\n\n", clean).strip()
-    return CleanResult(text=clean, removed=tuple(removed), title=found_title)
+    return CleanResult(text=clean, removed=tuple(removed), title=title, line_keys=tuple(keys))
 
 
-def _was_previous_removed(kept: list[str], removed: list[Removal]) -> bool:
+def _was_previous_removed(kept: list[str]) -> bool:
     """True when nothing but blank lines was kept since the last removal (one run)."""
     for k in reversed(kept):
         if k == "\x00":
@@ -325,9 +320,35 @@ def _mark_trailing_labels(lines: list[_Line]) -> None:
             prev = _prev_nonblank(lines, i)
             # only when something above was chrome too, or it sits after the last sentence
             if prev is not None:
-                lines[i].kind = "trailer"
+                lines[i].kind = "nav"
                 continue
         break
+
+
+def apply_learned(result: CleanResult, learned: frozenset[str], max_share: float) -> CleanResult:
+    """Remove the outlet's learned boilerplate lines from a rule-cleaned result.
+
+    When learned lines would take more than `max_share` of the words, the document is a
+    repeat of another story of the outlet rather than a page with chrome: nothing goes.
+    """
+    if not learned or not result.text:
+        return result
+    lines = [_Line(t) for t in result.text.split("\n")]
+    hits = [ln for ln in lines if boilerplate.line_key(ln.text) in learned]
+    if not hits:
+        return result
+    total = _words(result.text)
+    if sum(_words(ln.text) for ln in hits) > max_share * total:
+        return result
+    for ln in hits:
+        ln.kind = "learned"
+    extra = _assemble(lines, result.title)
+    return dataclasses.replace(result, text=extra.text, removed=result.removed + extra.removed)
+
+
+# --- HTML ---------------------------------------------------------------------------------
+
+_HTML_LANG_RE = re.compile(r"""<html[^>]*\blang\s*=\s*["']?([A-Za-z]{2,3})""", re.I)
 
 
 def clean_html(html: str, url: str | None = None, title: str | None = None) -> CleanResult:
@@ -342,14 +363,19 @@ def clean_html(html: str, url: str | None = None, title: str | None = None) -> C
         include_tables=True,
         deduplicate=False,
         favor_precision=False,
+        # htmldate's extensive search parses free text with dateparser: slow, and rarely
+        # better than the page's own markup; ingest metadata wins anyway
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if doc is None or not (doc.text or "").strip():
         return CleanResult(text="")
     meta_title = title or doc.title
-    result = strip_boilerplate(doc.text, title=meta_title)
-    return CleanResult(
-        text=result.text,
-        removed=result.removed,
+    match = _HTML_LANG_RE.search(html[:5000])
+    result = strip_boilerplate(
+        doc.text, title=meta_title, language=match.group(1) if match else None
+    )
+    return dataclasses.replace(
+        result,
         title=meta_title or result.title,
         author=doc.author,
         sitename=doc.sitename,
@@ -367,8 +393,12 @@ def _parse_date(value: str | None) -> datetime | None:
         return None
 
 
-def clean_document(raw: bytes, fmt: str, url: str | None, title: str | None) -> CleanResult:
-    """Pure: bytes of one input to clean text. Raises DecodeError for non-text input."""
+def clean_document(
+    raw: bytes, fmt: str, url: str | None, title: str | None, max_bytes: int | None = None
+) -> CleanResult:
+    """Pure: bytes of one input to rule-cleaned text. Raises DecodeError for unusable input."""
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise DecodeError(f"input is {len(raw)} bytes, over the limit of {max_bytes}")
     text = decode_bytes(raw, is_html=fmt == "html")
     if looks_binary(text):
         raise DecodeError("binary content, not text")
@@ -377,60 +407,226 @@ def clean_document(raw: bytes, fmt: str, url: str | None, title: str | None) -> 
     return strip_boilerplate(text, title=title)
 
 
+def _clean_one(item: tuple[bytes, str, str | None, str | None, int]) -> CleanResult | str:
+    """Worker: one document, a DecodeError turned into its message (picklable)."""
+    try:
+        return clean_document(*item)
+    except DecodeError as exc:
+        return str(exc)
+
+
+class Cleaner:
+    """clean_document over many documents: serial for small batches, a process pool otherwise."""
+
+    def __init__(self, cfg: CleanConfig) -> None:
+        self.cfg = cfg
+        self.workers = cfg.workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map(self, items: list[tuple[bytes, str, str | None, str | None, int]]) -> list:
+        if self.workers < 2 or len(items) < self.cfg.pool_min_docs:
+            return [_clean_one(it) for it in items]
+        if self._pool is None:
+            # forkserver: workers never inherit the parent's DuckDB threads; preloading the
+            # extractor makes each fork cheap
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["pipeline.clean", "trafilatura"])
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+        chunk = max(1, min(16, len(items) // (self.workers * 4)))
+        return list(self._pool.map(_clean_one, items, chunksize=chunk))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __enter__(self) -> Cleaner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 # --- stage ------------------------------------------------------------------------------
 
+# tables whose rows are derived from a document's clean text (besides cleaned and its spans):
+# every table with a doc_seq column or a (doc_a, doc_b) pair, except documents itself. Found
+# from the catalog so a detection table added later is invalidated too.
+_NOT_DERIVED = frozenset({"documents"})
 
-def run(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None) -> StageResult:
-    """Clean every ingested document not yet cleaned (or rejected at cleaning)."""
-    result = StageResult("clean")
-    pending = con.sql(
+
+def _derived_tables(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]]:
+    cols: dict[str, set[str]] = {}
+    for table, column in con.execute(
         """
-        select doc_id, source, format, url, title
-        from documents
-        where doc_id not in (select doc_id from cleaned)
-          and doc_id not in (select doc_id from rejected_inputs where doc_id is not null)
-        order by doc_seq
+        select c.table_name, c.column_name
+        from information_schema.columns as c
+        inner join information_schema.tables as t
+            on t.table_name = c.table_name and t.table_schema = c.table_schema
+        where c.table_schema = 'main' and t.table_type = 'BASE TABLE'
         """
-    ).fetchall()
-    batch = 500
-    for start in range(0, len(pending), batch):
-        chunk = pending[start : start + batch]
-        ids = [row[0] for row in chunk]
-        raws = dict(
-            con.execute(
-                "select doc_id, raw from documents where doc_id in (select unnest(?))", [ids]
-            ).fetchall()
+    ).fetchall():
+        cols.setdefault(table, set()).add(column)
+    by_doc = sorted(t for t, c in cols.items() if "doc_seq" in c and t not in _NOT_DERIVED)
+    pairs = sorted(t for t, c in cols.items() if {"doc_a", "doc_b"} <= c)
+    return by_doc, pairs
+
+
+def invalidate(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> int:
+    """Forget the cleaning and detection of these documents so the stages redo them."""
+    if not doc_ids:
+        return 0
+    ids = list(doc_ids)
+    seqs = [
+        r[0]
+        for r in con.execute(
+            "select doc_seq from documents where doc_id in (select unnest(?))", [ids]
+        ).fetchall()
+    ]
+    con.execute("delete from cleaned where doc_id in (select unnest(?))", [ids])
+    con.execute("delete from removed_spans where doc_id in (select unnest(?))", [ids])
+    con.execute(
+        "delete from rejected_inputs where stage = 'clean' and doc_id in (select unnest(?))",
+        [ids],
+    )
+    by_doc, pairs = _derived_tables(con)
+    for table in by_doc:
+        con.execute(f"delete from {table} where doc_seq in (select unnest(?))", [seqs])
+    lost_spans = 0
+    for table in pairs:
+        lost_spans += con.execute(
+            f"""
+            select count(*) from {table}
+            where doc_a in (select unnest(?)) or doc_b in (select unnest(?))
+            """,
+            [seqs, seqs],
+        ).fetchall()[0][0]
+        con.execute(
+            f"delete from {table} where doc_a in (select unnest(?)) or doc_b in (select unnest(?))",
+            [seqs, seqs],
         )
-        rows = _clean_rows(((row, raws[row[0]]) for row in chunk), cfg, result)
-        _store(con, rows, result, run_id)
+    if lost_spans and "occurrences" in by_doc:
+        # other documents' occurrences were built from the spans just dropped
+        from pipeline import cluster
+
+        cluster.rebuild(con)
+    return len(ids)
+
+
+def reset(con: duckdb.DuckDBPyConnection) -> int:
+    """Forget all cleaning, learned boilerplate and detection (for `clean --redo`)."""
+    n = con.execute("select count(*) from cleaned").fetchall()[0][0]
+    by_doc, pairs = _derived_tables(con)
+    for table in (
+        "cleaned",
+        "removed_spans",
+        "outlet_lines",
+        "learned_boilerplate",
+        *by_doc,
+        *pairs,
+    ):
+        con.execute(f"delete from {table}")
+    con.execute("delete from rejected_inputs where stage = 'clean'")
+    return n
+
+
+def run(
+    con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None, redo: bool = False
+) -> StageResult:
+    """Clean every ingested document not yet cleaned; with redo, everything again."""
+    result = StageResult("clean")
+    if redo:
+        with db.transaction(con):
+            result.add("reset", reset(con))
+    attempts: dict[str, int] = {}
+    with Cleaner(cfg.clean) as cleaner:
+        while True:
+            pending = [
+                row
+                for row in con.execute(
+                    """
+                    select doc_id, source, format, url, title, outlet
+                    from documents
+                    where doc_id not in (select doc_id from cleaned)
+                      and doc_id not in (
+                          select doc_id from rejected_inputs where doc_id is not null)
+                    order by doc_seq
+                    """
+                ).fetchall()
+                # a document re-cleaned because learning changed is done at most twice a run
+                if attempts.get(row[0], 0) < 2
+            ][: cfg.clean.batch_docs]
+            if not pending:
+                break
+            for row in pending:
+                attempts[row[0]] = attempts.get(row[0], 0) + 1
+            raws = dict(
+                con.execute(
+                    "select doc_id, raw from documents where doc_id in (select unnest(?))",
+                    [[row[0] for row in pending]],
+                ).fetchall()
+            )
+            items = [
+                (raws[doc_id], fmt, url, title, cfg.clean.max_bytes)
+                for doc_id, _, fmt, url, title, _ in pending
+            ]
+            outcomes = cleaner.map(items)
+            _store(con, pending, outcomes, raws, cfg, result, run_id)
     return result
-
-
-def _clean_rows(
-    items: Iterable[tuple[tuple, bytes]], cfg: Config, result: StageResult
-) -> list[tuple[str, CleanResult]]:
-    out: list[tuple[str, CleanResult]] = []
-    for (doc_id, source, fmt, url, title), raw in items:
-        try:
-            cleaned = clean_document(raw, fmt, url, title)
-        except DecodeError as exc:
-            result.rejected.append(Rejection(source, "clean", str(exc), None, len(raw), doc_id))
-            continue
-        n_words = _words(cleaned.text)
-        if n_words < max(cfg.clean.min_words, 1):
-            reason = "no article text found" if fmt == "html" else "no text left after cleaning"
-            result.rejected.append(Rejection(source, "clean", reason, None, len(raw), doc_id))
-            continue
-        out.append((doc_id, cleaned))
-    return out
 
 
 def _store(
     con: duckdb.DuckDBPyConnection,
-    rows: list[tuple[str, CleanResult]],
+    pending: list[tuple],
+    outcomes: list[CleanResult | str],
+    raws: dict[str, bytes],
+    cfg: Config,
     result: StageResult,
     run_id: str | None,
 ) -> None:
+    """One transaction: record lines, relearn, re-queue affected documents, store the batch."""
+    rejected: list[Rejection] = []
+    good: list[tuple[str, str, CleanResult]] = []
+    for (doc_id, source, fmt, *_, outlet), outcome in zip(pending, outcomes, strict=True):
+        if isinstance(outcome, str):
+            rejected.append(Rejection(source, "clean", outcome, None, len(raws[doc_id]), doc_id))
+        else:
+            good.append((doc_id, outlet, outcome))
+    with db.transaction(con):
+        boilerplate.record_lines(con, ((d, o, c.line_keys) for d, o, c in good))
+        texts: dict[str, str] = {}
+        for _, _, c in good:
+            for line in c.text.split("\n"):
+                key = boilerplate.line_key(line)
+                if key is not None:
+                    texts.setdefault(key, line.strip())
+        changed = boilerplate.relearn(con, texts, cfg.clean.learn_min_docs)
+        batch_ids = {d for d, _, _ in good}
+        stale = [d for d in boilerplate.docs_with(con, changed) if d not in batch_ids]
+        if stale:
+            invalidate(con, stale)
+            result.add("recleaned", len(stale))
+            log.info("learned boilerplate changed: %d documents re-queued", len(stale))
+        learned = boilerplate.learned_for(con, (o for _, o, _ in good))
+        rows: list[tuple[str, CleanResult]] = []
+        for (doc_id, outlet, cleaned), (_, source, fmt, *_) in zip(
+            good, [p for p, o in zip(pending, outcomes, strict=True) if not isinstance(o, str)],
+            strict=True,
+        ):
+            cleaned = apply_learned(cleaned, learned[outlet], cfg.clean.learn_max_share)
+            if _words(cleaned.text) < max(cfg.clean.min_words, 1):
+                reason = "no article text found" if fmt == "html" else "no text left after cleaning"
+                rejected.append(Rejection(source, "clean", reason, None, len(raws[doc_id]), doc_id))
+                continue
+            rows.append((doc_id, cleaned))
+        _insert(con, rows)
+        db.record_rejections(con, rejected, run_id)
+    result.rejected.extend(rejected)
+    result.add("cleaned", len(rows))
+    result.add("removed_spans", sum(len(c.removed) for _, c in rows))
+
+
+def _insert(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, CleanResult]]) -> None:
     cleaned = pa.table(
         {
             "doc_id": [d for d, _ in rows],
@@ -451,9 +647,9 @@ def _store(
             "text": [r.text for _, c in rows for r in c.removed],
         }
     )
-    with db.transaction(con):
-        con.register("cleaned_batch", cleaned)
-        con.register("removed_batch", removed)
+    con.register("cleaned_batch", cleaned)
+    con.register("removed_batch", removed)
+    try:
         con.execute(
             f"""
             insert into cleaned
@@ -470,8 +666,74 @@ def _store(
             where doc_id not in (select doc_id from removed_spans)
             """
         )
-        db.record_rejections(con, result.rejected, run_id)
+    finally:
         con.unregister("cleaned_batch")
         con.unregister("removed_batch")
-    result.add("cleaned", len(rows))
-    result.add("removed_spans", len(removed))
+
+
+# --- show -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentView:
+    """One document as `newsdedup show` prints it."""
+
+    meta: dict[str, object]
+    clean_text: str | None
+    removed: list[tuple[str, str]]  # (family, text) in document order
+
+
+def describe(con: duckdb.DuckDBPyConnection, doc_id: str) -> DocumentView:
+    """Metadata, clean text and removed spans of one document (a unique id prefix will do)."""
+    cur = con.execute(
+        """
+        select d.doc_id, d.doc_seq, d.source, d.outlet, d.outlet_basis, d.format,
+               coalesce(d.url, c.url) as url, coalesce(d.title, c.title) as title,
+               coalesce(d.published_at, c.published_at) as published_at,
+               c.author, c.sitename, c.n_words, c.cleaner_version, c.cleaned_at,
+               (select string_agg(reason, '; ') from rejected_inputs as r
+                where r.doc_id = d.doc_id) as rejected,
+               c.clean_text
+        from documents as d
+        left join cleaned as c on c.doc_id = d.doc_id
+        where d.doc_id like ? || '%'
+        order by d.doc_seq
+        limit 2
+        """,
+        [doc_id.strip().lower()],
+    )
+    cols = [c[0] for c in cur.description]
+    rows = cur.fetchall()
+    if not rows:
+        raise InputError(f"no document {doc_id!r} (see 'newsdedup report articles')")
+    if len(rows) > 1:
+        raise InputError(f"document id prefix {doc_id!r} is ambiguous; give more characters")
+    meta = dict(zip(cols, rows[0], strict=True))
+    text = meta.pop("clean_text")
+    removed = con.execute(
+        "select kind, text from removed_spans where doc_id = ? order by span_no",
+        [meta["doc_id"]],
+    ).fetchall()
+    return DocumentView(meta=meta, clean_text=text, removed=[(k, t) for k, t in removed])
+
+
+# --- evaluation ---------------------------------------------------------------------------
+
+
+def token_prf(gold: str, pred: str) -> tuple[int, int, int]:
+    """(matched, predicted, gold) token counts: multiset overlap of casefolded words."""
+    from collections import Counter
+
+    g = Counter(_WORD_RE.findall(gold.casefold()))
+    p = Counter(_WORD_RE.findall(pred.casefold()))
+    return sum((g & p).values()), sum(p.values()), sum(g.values())
+
+
+def line_prf(source: str, gold: str, pred: str) -> tuple[int, int, int]:
+    """(matched, predicted, gold) counts of removed lines: lines of `source` absent from the text."""
+    src = {n for n in (_norm_words(x) for x in source.split("\n")) if n}
+    gold_kept = {_norm_words(x) for x in gold.split("\n")}
+    pred_kept = {_norm_words(x) for x in pred.split("\n")}
+    g = src - gold_kept
+    p = src - pred_kept
+    return len(g & p), len(p), len(g)

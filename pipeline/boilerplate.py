@@ -1,0 +1,156 @@
+"""Learned outlet boilerplate: lines that recur across one outlet's documents and no other's.
+
+Every document's rule-kept lines are recorded in `outlet_lines` as hashes. A line is learned
+(`learned_boilerplate`) when at least `learn_min_docs` documents of one outlet carry it and no
+document of another outlet does; text shared across outlets is the product's signal and is
+never learned. Learning is incremental: each cleaned batch only re-examines the hashes it
+touched, and reports which hashes changed state so the cleaner can re-clean the documents
+that carry them (a newly learned line must go from older documents too, an unlearned line
+must come back).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from pipeline import db
+
+_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+PLACEHOLDER_PREFIX = "unknown:"  # per-file placeholder outlets: nothing is learned for them
+
+
+def line_key(line: str) -> str | None:
+    """Stable hash of a line's casefolded words; None for a line without words."""
+    words = _WORD_RE.findall(line.casefold())
+    if not words:
+        return None
+    return hashlib.blake2b(" ".join(words).encode(), digest_size=8).hexdigest()
+
+
+def record_lines(
+    con: duckdb.DuckDBPyConnection, rows: Iterable[tuple[str, str, Sequence[str]]]
+) -> None:
+    """Store (doc_id, outlet, line keys) for a batch; idempotent."""
+    seen: set[tuple[str, str]] = set()
+    hashes: list[str] = []
+    outlets: list[str] = []
+    docs: list[str] = []
+    for doc_id, outlet, keys in rows:
+        for key in keys:
+            if (key, doc_id) not in seen:
+                seen.add((key, doc_id))
+                hashes.append(key)
+                outlets.append(outlet)
+                docs.append(doc_id)
+    if not hashes:
+        return
+    batch = pa.table({"line_hash": hashes, "outlet": outlets, "doc_id": docs})
+    con.register("_outlet_lines_batch", batch)
+    try:
+        con.execute(
+            """
+            insert into outlet_lines
+            select b.* from _outlet_lines_batch as b
+            anti join outlet_lines as o on o.line_hash = b.line_hash and o.doc_id = b.doc_id
+            """
+        )
+    finally:
+        con.unregister("_outlet_lines_batch")
+
+
+def relearn(
+    con: duckdb.DuckDBPyConnection, texts: dict[str, str], min_docs: int
+) -> set[str]:
+    """Re-decide the hashes in `texts` (hash -> line text); return those that changed state."""
+    if not texts:
+        return set()
+    keys = list(texts)
+    stats = con.execute(
+        """
+        select line_hash, count(distinct outlet), count(distinct doc_id), any_value(outlet)
+        from outlet_lines
+        where line_hash in (select unnest(?))
+        group by line_hash
+        """,
+        [keys],
+    ).fetchall()
+    before = {
+        h: outlet
+        for h, outlet in con.execute(
+            "select line_hash, outlet from learned_boilerplate where line_hash in (select unnest(?))",
+            [keys],
+        ).fetchall()
+    }
+    learn: list[tuple[str, str, str, int]] = []
+    for h, n_outlets, n_docs, outlet in stats:
+        if (
+            n_outlets == 1
+            and n_docs >= min_docs
+            and not outlet.startswith(PLACEHOLDER_PREFIX)
+        ):
+            learn.append((h, outlet, texts[h], n_docs))
+    now = {h for h, *_ in learn}
+    added = now - set(before)
+    dropped = set(before) - now
+    if dropped:
+        con.execute(
+            "delete from learned_boilerplate where line_hash in (select unnest(?))",
+            [sorted(dropped)],
+        )
+    if added:
+        rows = [r for r in learn if r[0] in added]
+        db.insert_arrow(
+            con,
+            "learned_boilerplate",
+            pa.table(
+                {
+                    "line_hash": [r[0] for r in rows],
+                    "outlet": [r[1] for r in rows],
+                    "text": [r[2] for r in rows],
+                    "n_docs": pa.array([r[3] for r in rows], pa.int32()),
+                }
+            ),
+            select="line_hash, outlet, text, n_docs, current_timestamp",
+        )
+    kept = [(h, n) for h, _, _, n in learn if h not in added]
+    if kept:  # n_docs is informational; keep it current in one statement
+        con.execute(
+            """
+            update learned_boilerplate set n_docs = u.n
+            from (select unnest(?) as h, unnest(?) as n) as u
+            where line_hash = u.h
+            """,
+            [[h for h, _ in kept], [n for _, n in kept]],
+        )
+    return added | dropped
+
+
+def learned_for(
+    con: duckdb.DuckDBPyConnection, outlets: Iterable[str]
+) -> dict[str, frozenset[str]]:
+    """Learned line hashes of each outlet."""
+    wanted = sorted(set(outlets))
+    out: dict[str, set[str]] = {o: set() for o in wanted}
+    for outlet, h in con.execute(
+        "select outlet, line_hash from learned_boilerplate where outlet in (select unnest(?))",
+        [wanted],
+    ).fetchall():
+        out[outlet].add(h)
+    return {o: frozenset(s) for o, s in out.items()}
+
+
+def docs_with(con: duckdb.DuckDBPyConnection, hashes: Iterable[str]) -> list[str]:
+    """Documents that carry any of these line hashes."""
+    keys = sorted(set(hashes))
+    if not keys:
+        return []
+    rows = con.execute(
+        "select distinct doc_id from outlet_lines where line_hash in (select unnest(?)) order by 1",
+        [keys],
+    ).fetchall()
+    return [r[0] for r in rows]

@@ -1,0 +1,225 @@
+"""Boilerplate rule tables: data, not code. One table per language; "*" applies to every language.
+
+A rule is (family, pattern, max_words): the pattern is matched against one stripped line,
+case-insensitively unless the family is listed in CASE_SENSITIVE; max_words, when set, bounds
+the words of a line the rule may remove. A line goes to the first rule that matches, in table
+order (comment prompts before sign-in prompts, so a thread's closing line opens the
+thread). Block openers remove their line and the short non-blank lines under it (a teaser
+list); `to_end` blocks run to the end of the text.
+
+Families: caption, teaser, advert, prompt, trailer, byline, update_note, comments, nav,
+headline (the headline or standfirst repeated at the top, decided in clean.py) and learned
+(outlet boilerplate learned from the corpus, boilerplate.py).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Rule(NamedTuple):
+    family: str
+    pattern: str
+    max_words: int | None = None
+
+
+class Block(NamedTuple):
+    family: str
+    pattern: str
+    to_end: bool = False  # the block runs to the end of the text (a comment thread)
+
+
+FAMILIES = (
+    "caption",
+    "teaser",
+    "advert",
+    "prompt",
+    "trailer",
+    "byline",
+    "update_note",
+    "comments",
+    "nav",
+    "headline",
+    "learned",
+)
+
+# families whose patterns rely on capitalisation (names, wire-photo credits)
+CASE_SENSITIVE = frozenset({"caption", "byline"})
+
+AGENCIES = (
+    r"Getty(?: Images)?|AFP|AP|Reuters|REUTERS|EPA|EPA-EFE|PA(?: Wire| Images| Media)?|"
+    r"Shutterstock|Alamy|Bloomberg|NurPhoto|SOPA Images|Anadolu|Xinhua|Sipa|REX|Zuma|iStock|"
+    r"WireImage|GETTY|AAP|Associated Press|Handout|Supplied|Facebook|Twitter|Instagram"
+)
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?"
+# a name: capitalised words, with the particles names carry
+_NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|der|da|del|bin|al|and|&))*"
+# what may follow a byline's name: a role, an outlet, a reading time
+_ROLE = r"(?:\s*[,|•·]\s*(?:[A-Z0-9][\w.'’&-]*|of|the|for|and|in|at|on|min|read)(?:\s+(?:[A-Z0-9][\w.'’&-]*|of|the|for|and|in|at|on|min|read))*)*"
+_SHARE_WORD = r"(?:Share|Tweet|Email|E-mail|Print|Copy link|Save|Facebook|Twitter|X|WhatsApp|LinkedIn|Reddit|Pinterest|Telegram|Messenger|Flipboard|Comments?)"
+
+RULES: dict[str, tuple[Rule, ...]] = {
+    "*": (
+        # captions and photo credits: "Name Surname/Getty Images", "REUTERS/Name"
+        Rule(
+            "caption",
+            rf"^(?:[\w.'’-]+\s+){{0,4}}[\w.'’-]+\s*/\s*(?:{AGENCIES})(?:\s+via\s+.{{1,40}})?\.?$",
+        ),
+        Rule("caption", rf"^(?:\(?(?:{AGENCIES})\)?)$"),
+        Rule("caption", r"^.{3,400}\bREUTERS/[A-Z][\w .'’-]{1,40}(?:/File(?: Photo)?)?\.?$"),
+        # copyright lines
+        Rule("trailer", r"^(?:©|\(c\)\s*\d{4}|Copyright\s*(?:\(c\)|©)?\s*\d{4}|Copyright\s*©).{0,120}$", 25),
+        Rule("trailer", r"^\S+@\S+\.\w{2,}$"),
+        Rule("nav", r"^(?:Home|News)(?:\s*[>»/|›]\s*[\w &'’.-]{1,30}){1,6}$"),
+    ),
+    "en": (
+        # captions and photo credits
+        Rule(
+            "caption",
+            r"^\(?(?:Photo|Picture|Image|Credit|Photograph|Pic|Video)s?(?: (?:credit|caption|source))?\s*[:/,]\s*.{1,200}$",
+            40,
+        ),
+        Rule("caption", r"^\(?(?:Photo|Picture|Image|Photograph)s? (?:by|courtesy of|via)\s.{1,100}$", 20),
+        Rule(
+            "caption",
+            r"^.{0,300}\((?:Image|Images|Picture|Pictures|Photo|Photos|Pic|Credit)s?:\s*[^)]{1,60}\)\s*$",
+        ),
+        Rule("caption", r"^(?:Pictured|PICTURED|FILE PHOTO|File photo)\s*:.{1,300}$"),
+        Rule(
+            "caption",
+            r"^[A-Z][A-Z .,'’-]{2,40}(?:, [A-Z .]{2,30})? - (?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]* \d{1,2}(?:, \d{4})?: .+$",
+        ),
+        # comment threads and forum chrome
+        Rule(
+            "comments",
+            r"^(?:Sign In or Register to comment|Log in to comment|Comments are closed|Show comments|View comments|Load (?:more )?comments|Add a comment|Post a comment|Leave a comment|Write a comment|Be the first to comment|View all comments|Hide comments)\.?$",
+        ),
+        Rule("comments", r"^(?:Show|View|Load) \d+ (?:more )?(?:replies|reply|comments?)$"),
+        Rule("comments", r"^(?:Comments|All comments) (?:are|will be) (?:moderated|closed|reviewed)\b.{0,200}$"),
+        Rule("comments", r"^By (?:posting|commenting|submitting)\b.{0,200}\b(?:terms|rules|guidelines|policy)\b.{0,80}$"),
+        Rule("comments", r"^Sort by\b.{0,40}$", 8),
+        Rule(
+            "comments",
+            r"^(?:Reply|Report|Like|Flag|Upvote|Downvote|Recommend)(?:\s*[|·•]?\s*(?:Reply|Report|Like|Share|Flag|Upvote|Downvote|Recommend|\d+))*$",
+        ),
+        Rule("comments", r"^(?:Newest|Oldest|Most liked|Best|Top)(?:\s*[|·•]\s*(?:Newest|Oldest|Most liked|Best|Top))+$"),
+        # teaser, related and read-more blocks
+        Rule(
+            "teaser",
+            r"^(?:READ MORE|SEE MORE|READ ALSO|ALSO READ|MORE|RELATED|RELATED ARTICLES?|RECOMMENDED|WATCH|TRENDING|LATEST|MOST READ|READ NEXT|UP NEXT|SEE ALSO)\s*[:>»|-].{0,200}$",
+        ),
+        Rule(
+            "teaser",
+            r"^(?:Read more|See more|Also read|Read also|See also|Related|Related articles?|Related stories|Recommended|More on this story|Read next|Up next|Next article|Most read(?: in .{1,40})?)\s*(?:[:>»|-].{0,200})?[.…]*$",
+        ),
+        Rule("teaser", r"^(?:Click here|Read the full story|Continue reading|Tap here)\b.{0,80}$"),
+        Rule(
+            "teaser",
+            r"^.{3,200}\[(?:INSIGHT|VIDEO|MAPPED|POLL|PICTURES|PHOTOS|PICS|LATEST|REVEALED|ANALYSIS|LIVE|REPORT|SPECIAL|REACTION|COMMENT|EXPLAINED|QUIZ|GALLERY|OPINION|EXCLUSIVE)\]$",
+        ),
+        Rule(
+            "teaser",
+            r"^.{0,80}\b(?:in this link|at this link|at the link below|see link)\b[^.]{0,20}[.…]*$",
+        ),
+        # advertising chrome
+        Rule(
+            "advert",
+            r"^(?:Advertisement|Advert|Ad|Sponsored(?: content)?|Paid content|Promoted(?: content)?|(?:Story|Article) continues below(?: (?:this )?advert(?:isement)?)?|Continue reading (?:the main story|below)|Scroll to continue(?: with content)?)(?:\s*[-–—:]\s*(?:scroll to continue(?: reading)?|continue reading below))?\.?$",
+        ),
+        # share, follow, sign-in and newsletter prompts
+        Rule(
+            "prompt",
+            r"^(?:Sign in|Log in|Login|Register|Subscribe|Sign up)\b.{0,60}\b(?:comment|comments|newsletter|continue|free|account|inbox|alerts?|briefing|emails?)\b.{0,60}$",
+        ),
+        Rule(
+            "prompt",
+            r"^(?:Follow|Like) (?:us|@?[\w.]+(?: [\w.]+){0,3}) on (?:Twitter|Facebook|X|Instagram|LinkedIn|Threads|TikTok|Bluesky|YouTube|WhatsApp|Google News)\b.{0,80}$",
+        ),
+        Rule("prompt", r"^Follow @\w+.{0,60}$", 12),
+        Rule(
+            "prompt",
+            r"^(?:Share|Share this|Share on|Tweet|Email|Print)(?: (?:this|article|story|page|on \w+|via \w+))?[:!.]?$",
+        ),
+        Rule("prompt", rf"^(?:{_SHARE_WORD}(?:\s*[|•·,/]\s*|\s+)){{1,9}}{_SHARE_WORD}$"),
+        Rule(
+            "prompt",
+            r"^.{0,60}\b(?:sign up|subscribe) (?:to|for) (?:our|the|my) .{0,40}newsletters?\b.{0,80}$",
+        ),
+        Rule("prompt", r"^Already (?:a subscriber|have an account|registered)\?.{0,60}$"),
+        Rule("prompt", r"^(?:Download|Get) (?:our|the) .{0,30}\bapp\b.{0,60}$", 20),
+        Rule(
+            "prompt",
+            r"^(?:Got a story|Have you got a story|Do you have a story|Got a news tip|Have a news tip|Have your say)\b.{0,200}$",
+        ),
+        Rule("prompt", r"^We use your sign-up\b.{0,300}$"),
+        Rule(
+            "prompt",
+            r"^(?:Invalid email|Something went wrong, please try again later|Thank you for subscribing|Thanks for subscribing|Listen to this article|Enable notifications)\b.{0,60}$",
+        ),
+        # trailers: source lines, wire credits, copyright
+        Rule("trailer", r"^(?:source|sources)\s*:\s*\S.{0,80}$", 12),
+        Rule(
+            "trailer",
+            r"^\((?:Reporting|Additional reporting|Writing|Editing|Compiled|Graphic|Production) by .{1,250}\)$",
+        ),
+        Rule("trailer", r"^(?:Additional )?Reporting by [^.]{1,150}(?:;|Editing by)[^.]{0,150}\.?$"),
+        Rule("trailer", r"^(?:With )?additional reporting (?:by|from) .{1,120}$", 20),
+        Rule(
+            "trailer",
+            r"^(?:[\w.'’-]+ ){1,6}(?:contributed|also contributed) to this (?:report|story|article)\.?$",
+        ),
+        Rule("trailer", rf"^[-–—]\s*(?:{AGENCIES}|CNN|BBC)\.?$"),
+        Rule("trailer", r"^.{0,80}\bAll rights reserved\.?$"),
+        Rule("trailer", r"^This material may not be published, broadcast, rewritten,? or redistributed\.?$"),
+        Rule("trailer", r"^(?:Topics|Tags|Filed under|Categories|Related topics)\s*:.{0,200}$"),
+        Rule("trailer", r"^(?:Related topics|More about this story)$"),
+        Rule("trailer", r"^(?:Contact|Email|E-mail) (?:the )?(?:author|reporter|writer|us)\b.{0,80}$"),
+        # bylines
+        Rule(
+            "byline",
+            rf"^(?:[-–—]+\s*)?(?:By|BY|Written by|Words by|Story by|Reported by)\s+{_NAME}{_ROLE}(?:\s+Follow @\w+)?$",
+            16,
+        ),
+        Rule(
+            "byline",
+            r"^(?:(?:Staff|Senior|Chief|Political|Foreign|Home Affairs|Business|Sports?|Health|Science|Education|Crime|Courts?|Local Democracy|Special|Deputy \w+)\s+)?(?:Reporter|Correspondent|Editor|Writer|Journalist)s?$",
+        ),
+        Rule("byline", r"^\d{1,3}\s*(?:min|mins|minute|minutes)\s+read$"),
+        # update and correction notes (the note goes, story text after it stays)
+        Rule("update_note", r"^This (?:report|story|article|post|piece) (?:has been|was) (?:updated|amended|corrected)\b.{0,300}$"),
+        Rule(
+            "update_note",
+            r"^(?:Update to (?:the )?story below|Original story follows|Original story below|Story updated)\s*[:.]?$",
+        ),
+        Rule(
+            "update_note",
+            rf"^(?:Updated|Last updated|Published|First published|Posted|Modified)\s*(?:at|on)?\s*:?\s*(?:\d{{1,2}}[:.]\d{{2}}|\d{{1,2}} {_MONTH}|{_MONTH} \d|{_DAY}|\d+ (?:hours?|minutes?|mins?|days?) ago|\d{{4}}-\d{{2}}).{{0,100}}$",
+            20,
+        ),
+        Rule("update_note", r"^(?:Correction|Clarification|Editor['’]s note)\s*(?:\([^)]{1,40}\))?\s*:.{0,400}$"),
+    ),
+}
+
+# Lines that open a block: the opener and the short non-blank lines right under it go.
+BLOCKS: dict[str, tuple[Block, ...]] = {
+    "*": (),
+    "en": (
+        Block("teaser", r"^DON[’'`]?T MISS\b.{0,80}$"),
+        Block(
+            "teaser",
+            r"^(?:MORE FROM|RELATED STORIES|YOU MAY ALSO LIKE|YOU MIGHT ALSO LIKE|MOST READ|MOST POPULAR|TOP STORIES|TRENDING(?: NOW)?|EDITOR['’]?S PICKS|RECOMMENDED FOR YOU|MORE STORIES|ALSO ON)\b.{0,40}$",
+        ),
+        Block("comments", r"^(?:\d+\s+(?:comments?|replies)|(?:Reader )?comments(?:\s*\(\d+\))?|Join the conversation)$", True),
+    ),
+}
+
+DEFAULT_LANGUAGE = "en"
+
+
+def rules_for(language: str | None) -> tuple[tuple[Rule, ...], tuple[Block, ...]]:
+    """The language-independent rules plus those of `language` (English when unknown)."""
+    lang = (language or DEFAULT_LANGUAGE).split("-")[0].lower()
+    if lang not in RULES:
+        lang = DEFAULT_LANGUAGE
+    return RULES["*"] + RULES[lang], BLOCKS["*"] + BLOCKS[lang]
