@@ -59,7 +59,7 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
-        raise _translate(path, exc) from exc
+        raise translate_error(path, exc) from exc
     try:
         if not read_only:
             migrate(con)
@@ -68,27 +68,32 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
             check_schema(con)
     except duckdb.Error as exc:
         con.close()
-        raise _translate(path, exc) from exc
+        raise translate_error(path, exc) from exc
     except Exception:
         con.close()
         raise
     return con
 
 
-def _translate(path: Path, exc: duckdb.Error) -> DatabaseError:
-    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    low = str(exc).lower()
+def translate_error(path: Path | None, exc: duckdb.Error) -> DatabaseError:
+    """One clear line for a DuckDB error (lock, not a database, permissions, disk full)."""
+    msg = " ".join(str(exc).split())[:300] if str(exc) else type(exc).__name__
+    low = msg.lower()
+    where = f"{path}: " if path else ""
     if "lock" in low and ("conflicting" in low or "could not set lock" in low):
         return DatabaseBusy(
-            f"{path}: database is in use by another process (locked); try again later"
+            f"{where}database is in use by another process (locked); try again later"
         )
     if "not a valid duckdb database" in low or "is not a duckdb" in low or "unable to open" in low:
-        return DatabaseError(f"{path}: not a DuckDB database file or corrupt ({msg})")
+        return DatabaseError(f"{where}not a DuckDB database file or corrupt ({msg})")
     if "permission denied" in low or "read-only file system" in low:
-        return DatabaseError(f"{path}: cannot write the database ({msg})")
-    if "no space left" in low or "disk full" in low:
-        return DatabaseError(f"{path}: disk full while writing the database ({msg})")
-    return DatabaseError(f"{path}: database error: {msg}")
+        return DatabaseError(f"{where}cannot write the database ({msg})")
+    if "no space left" in low or "disk full" in low or "file too large" in low:
+        return DatabaseError(
+            f"{where}disk full (or file size limit) while writing the database; committed "
+            f"batches are kept, run again when there is room ({msg})"
+        )
+    return DatabaseError(f"{where}database error: {msg}")
 
 
 def check_schema(con: duckdb.DuckDBPyConnection) -> int:
@@ -121,10 +126,13 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         )
         """
     )
-    current = check_schema(con)
+    check_schema(con)
+    done = {r[0] for r in con.execute("select version from schema_migrations").fetchall()}
     applied = []
+    # every known version not applied yet, in order: a file numbered below one already
+    # applied (two branches merged) still runs once
     for version, name, sql in migrations():
-        if version <= current:
+        if version in done:
             continue
         with transaction(con):
             con.execute(sql)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -13,13 +15,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline import db
+from pipeline import db, sources
 from pipeline.config import Config
 from pipeline.records import InputMeta, RawDocument, Rejection, StageResult
 
 log = logging.getLogger(__name__)
 
-FORMATS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".xhtml": "html"}
 METADATA_NAMES = {"manifest.jsonl"}
 _TRAILER_RE = re.compile(
     r"^\s*(?:source|sources|via)\s*:\s*(?:https?://)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)\s*/?\s*$",
@@ -33,10 +34,12 @@ _CANONICAL_RE = re.compile(
 _SITENAME_RE = re.compile(
     rb"""<meta[^>]+property=["']og:site_name["'][^>]+content=["']([^"']{1,80})["']""", re.I
 )
+BATCH_BYTES = 64_000_000  # raw bytes held before a batch is committed, whatever its count
 
 
 def format_of(path: Path) -> str | None:
-    return FORMATS.get(path.suffix.lower())
+    """txt, html, jsonl or warc from the file name (see sources.FORMATS)."""
+    return sources.format_of(path)
 
 
 def is_metadata_file(path: Path) -> bool:
@@ -46,21 +49,37 @@ def is_metadata_file(path: Path) -> bool:
     return path.suffix.lower() == ".json" and format_of(path.with_suffix("")) is not None
 
 
+def _reject(result: StageResult, source: object, reason: str) -> None:
+    result.rejected.append(Rejection(str(source), "ingest", reason))
+
+
+def _walk(folder: Path, result: StageResult) -> Iterator[Path]:
+    """Files under a folder in a stable order; unreadable folders are rejected, not skipped."""
+
+    def onerror(exc: OSError) -> None:
+        _reject(result, exc.filename or folder, f"cannot list folder: {exc.strerror or exc}")
+
+    for root, dirs, files in os.walk(folder, onerror=onerror):
+        dirs.sort()
+        base = Path(root)
+        for name in dirs:
+            if (base / name).is_symlink():
+                result.add("skipped_linked_folders")  # not followed: links can loop
+        for name in sorted(files):
+            yield base / name
+
+
 def discover(paths: Sequence[Path], result: StageResult) -> Iterator[Path]:
-    """Every input file under the given paths, in a stable order; missing paths are rejected."""
+    """Every input file under the given paths, in a stable order; unusable paths are rejected."""
     for path in paths:
-        if not path.exists():
-            result.rejected.append(Rejection(str(path), "ingest", "no such file or directory"))
+        try:
+            st = path.stat()
+        except OSError as exc:
+            reason = "no such file or directory" if isinstance(exc, FileNotFoundError) else None
+            _reject(result, path, reason or f"cannot read: {exc.strerror or exc}")
             continue
-        if path.is_dir():
-            try:
-                files = sorted(p for p in path.rglob("*") if p.is_file())
-            except OSError as exc:
-                result.rejected.append(
-                    Rejection(str(path), "ingest", f"cannot list folder: {exc.strerror}")
-                )
-                continue
-            for file in files:
+        if stat.S_ISDIR(st.st_mode):
+            for file in _walk(path, result):
                 if is_metadata_file(file) or file.name.startswith("."):
                     continue
                 if format_of(file) is None:
@@ -71,9 +90,7 @@ def discover(paths: Sequence[Path], result: StageResult) -> Iterator[Path]:
         elif is_metadata_file(path):
             result.add("skipped_metadata")
         elif format_of(path) is None:
-            result.rejected.append(
-                Rejection(str(path), "ingest", f"unsupported file type {path.suffix or '(none)'!r}")
-            )
+            _reject(result, path, f"unsupported file type {path.suffix or '(none)'!r}")
         else:
             yield path
 
@@ -179,50 +196,65 @@ def resolve_outlet(
     return placeholder, "placeholder", url
 
 
-def placeholder_outlet(path: Path) -> str:
-    """A unique stand-in outlet per input, so unknown outlets are never merged into one."""
-    return f"unknown:{path.stem}"
-
-
 def doc_id_for(outlet: str, raw: bytes) -> str:
     return hashlib.sha256(outlet.encode() + b"\0" + raw).hexdigest()[:16]
 
 
-def read_file(
+def _head(path: Path) -> bytes | None:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(db.RAW_KEEP_BYTES)
+    except OSError:
+        return None
+
+
+def read_inputs(
     path: Path, cfg: Config, outlet: str | None, meta_index: MetadataIndex, result: StageResult
-) -> RawDocument | None:
-    """One file to a RawDocument, or a rejection recorded in result."""
+) -> Iterator[RawDocument]:
+    """The documents in one file; every part that cannot be one is recorded in result."""
     source = str(path)
     fmt = format_of(path) or "txt"
+    limit = cfg.clean.max_bytes
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            _reject(result, path, "not a regular file")
+            return
+        data, problem = sources.read_capped(path, limit)
+    except sources.TooLarge as exc:
+        head = _head(path)
         size = path.stat().st_size
-        if size > cfg.clean.max_bytes:
-            with path.open("rb") as fh:
-                head = fh.read(db.RAW_KEEP_BYTES)
-            result.rejected.append(
-                Rejection(
-                    source,
-                    "ingest",
-                    f"file is {size} bytes, over the limit of {cfg.clean.max_bytes}",
-                    head,
-                    size,
-                )
-            )
-            return None
-        raw = path.read_bytes()
+        result.rejected.append(Rejection(source, "ingest", str(exc), head, size))
+        return
     except OSError as exc:
-        result.rejected.append(Rejection(source, "ingest", f"cannot read: {exc.strerror or exc}"))
-        return None
-    if not raw.strip():
-        result.rejected.append(Rejection(source, "ingest", "empty file", raw, len(raw)))
-        return None
+        _reject(result, path, f"cannot read: {exc.strerror or exc}")
+        return
+    if problem:
+        head = _head(path)
+        result.rejected.append(Rejection(source, "ingest", problem, head, path.stat().st_size))
+    if not data.strip():
+        if not problem:
+            result.rejected.append(Rejection(source, "ingest", "empty file", data, len(data)))
+        return
     try:
-        meta = _meta_from(meta_index.lookup(path))
+        file_meta = meta_index.lookup(path)
     except (ValueError, json.JSONDecodeError, OSError) as exc:
-        result.rejected.append(Rejection(source, "ingest", f"bad metadata: {exc}", raw, len(raw)))
-        return None
-    name, basis, url = resolve_outlet(outlet, meta, raw, fmt, placeholder_outlet(path))
-    return RawDocument(source, name, basis, url, meta.title, meta.published_at, fmt, raw)
+        result.rejected.append(Rejection(source, "ingest", f"bad metadata: {exc}", data, len(data)))
+        return
+    for rec in sources.records(path, fmt, data, result, limit):
+        if not rec.raw.strip():
+            reason = "empty file" if rec.source == source else "empty article text"
+            result.rejected.append(Rejection(rec.source, "ingest", reason, rec.raw, len(rec.raw)))
+            continue
+        try:
+            meta = _meta_from({**file_meta, **rec.fields})
+        except ValueError as exc:
+            reason = f"bad metadata: {exc}"
+            result.rejected.append(Rejection(rec.source, "ingest", reason, rec.raw, len(rec.raw)))
+            continue
+        name, basis, url = resolve_outlet(outlet, meta, rec.raw, rec.format, rec.placeholder)
+        yield RawDocument(
+            rec.source, name, basis, url, meta.title, meta.published_at, rec.format, rec.raw
+        )
 
 
 def store(con: duckdb.DuckDBPyConnection, docs: Iterable[RawDocument], run_id: str | None) -> int:
@@ -286,7 +318,11 @@ def run(
     run_id: str | None = None,
     batch_size: int = 500,
 ) -> StageResult:
-    """Ingest files and folders; bad inputs are recorded in rejected_inputs, the rest go on."""
+    """Ingest files and folders; bad inputs are recorded in rejected_inputs, the rest go on.
+
+    Commits every `batch_size` documents, so a killed run keeps what it had committed and
+    the next run (documents are keyed by content) picks up the rest.
+    """
     result = StageResult("ingest")
     meta_index = MetadataIndex()
     pending: list[RawDocument] = []
@@ -300,13 +336,15 @@ def run(
         pending.clear()
 
     flushed = [0]
+    held = 0
     for path in discover(paths, result):
         seen += 1
-        doc = read_file(path, cfg, outlet, meta_index, result)
-        if doc is not None:
+        for doc in read_inputs(path, cfg, outlet, meta_index, result):
             pending.append(doc)
-        if len(pending) >= batch_size:
-            flush()
+            held += len(doc.raw)
+            if len(pending) >= batch_size or held >= BATCH_BYTES:
+                flush()
+                held = 0
     flush()
     result.add("inputs", seen)
     result.add("rejected", len(result.rejected))

@@ -53,6 +53,7 @@ class CleanResult:
     sitename: str | None = None
     url: str | None = None
     published_at: datetime | None = None
+    line_keys: tuple[str, ...] = ()  # hashes of the lines the rules kept (outlet learning)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +77,14 @@ class StageResult:
 
     def add(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    """One article read from an input file (a whole file, a JSONL line, a WARC record)."""
+
+    source: str  # path, path#L<line>, path#<id> or path#<WARC-Record-ID>
+    format: str  # txt | html: how the raw bytes are cleaned
+    raw: bytes
+    fields: dict  # metadata carried by the record itself: url, outlet, title, published_at
+    placeholder: str  # the outlet when nothing else names one; unique per record
