@@ -52,11 +52,50 @@ def merge_intervals(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out]
 
 
-def rebuild(con: duckdb.DuckDBPyConnection) -> int:
-    """Recompute occurrences and their clusters from all stored spans; returns #clusters."""
-    rows = con.execute(
-        "select doc_a, doc_b, a_start, a_end, b_start, b_end from alignments"
-    ).fetchall()
+def affected_docs(con: duckdb.DuckDBPyConnection, touched: set[int]) -> set[int]:
+    """touched docs plus every doc sharing a cluster with them, to a fixed point."""
+    docs = set(touched)
+    while True:
+        rows = con.execute(
+            """
+            with hit as (
+                select distinct cluster_id from occurrences where doc_seq in (select unnest($d))
+            )
+            select distinct o.doc_seq from occurrences as o semi join hit as h
+                on h.cluster_id = o.cluster_id
+            """,
+            {"d": sorted(docs)},
+        ).fetchall()
+        more = {r[0] for r in rows} - docs
+        if not more:
+            return docs
+        docs |= more
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, touched: set[int] | None = None) -> int:
+    """Recompute occurrences and clusters from the stored spans; returns #clusters rebuilt.
+
+    With ``touched`` (the documents of new spans) only the clusters those documents are
+    in are rebuilt: work grows with the batch and the clusters it joins, not the store.
+    A cluster is closed under its spans, so the result equals a full rebuild.
+    """
+    if touched is None:
+        rows = con.execute(
+            "select doc_a, doc_b, a_start, a_end, b_start, b_end from alignments"
+        ).fetchall()
+        con.execute("delete from occurrences")
+    else:
+        if not touched:
+            return 0
+        docs = sorted(affected_docs(con, touched))
+        rows = con.execute(
+            """
+            select doc_a, doc_b, a_start, a_end, b_start, b_end from alignments
+            where doc_a in (select unnest($d)) or doc_b in (select unnest($d))
+            """,
+            {"d": docs},
+        ).fetchall()
+        con.execute("delete from occurrences where doc_seq in (select unnest($d))", {"d": docs})
     per_doc: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for da, dbb, a0, a1, b0, b1 in rows:
         per_doc[da].append((a0, a1))
@@ -122,7 +161,6 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> int:
         out["quote_share"].append(round(share, 4))
         out["is_quote"].append(share >= QUOTE_SHARE)
         out["cluster_id"].append(cluster_of[root])
-    con.execute("delete from occurrences")
     table = pa.table(
         {
             "doc_seq": pa.array(out["doc_seq"], pa.int64()),

@@ -20,6 +20,11 @@ from pipeline.errors import InputError
 class CleanConfig:
     max_bytes: int = 20_000_000  # per input; larger inputs are rejected, not truncated
     min_words: int = 1  # a document with fewer words after cleaning is rejected
+    learn_min_docs: int = 3  # an outlet's line in this many of its documents is boilerplate
+    learn_max_share: float = 0.5  # learned lines never take more of a document than this
+    batch_docs: int = 500  # documents per transaction
+    workers: int = 0  # cleaning processes; 0 = all cores
+    pool_min_docs: int = 48  # smaller batches are cleaned in-process (no pool start-up)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +47,11 @@ class DetectConfig:
     min_span_words: int = 8
     syndication_jaccard: float = 0.5
     syndication_containment: float = 0.7
+    # share of the shorter article inside aligned spans (edits tolerated, unlike shingles)
+    syndication_coverage: float = 0.5
     batch_docs: int = 2000
+    workers: int = 0  # sketching processes; 0 = all cores
+    pool_min_docs: int = 400  # smaller batches are sketched in-process
 
     def __post_init__(self) -> None:
         if self.passage_bands * self.passage_rows > self.num_perm:

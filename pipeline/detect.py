@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -59,13 +62,84 @@ class DocSketch:
 
 
 def sketch_document(doc_seq: int, text: str, cfg: DetectConfig, hasher: TokenHasher) -> DocSketch:
-    """Pure: passages and shingle hashes of one clean text."""
+    """Pure: passages and shingle hashes of one clean text.
+
+    Words are hashed once per document; a passage's shingles are the slice of the
+    document's shingles that lies inside it (the same values as hashing it alone).
+    """
+    k = cfg.shingle_size
     passages = split_passages(text, cfg.min_passage_words, cfg.max_passage_words)
-    passage_shingles = [
-        shingles(hasher(words_only(text[a:b])), cfg.shingle_size) for a, b, _ in passages
-    ]
-    doc_set = np.unique(shingles(hasher(words_only(text)), cfg.shingle_size))
-    return DocSketch(doc_seq, text, passages, passage_shingles, doc_set)
+    words = words_only(text)
+    token_hashes = hasher(words)
+    doc_shingles = shingles(token_hashes, k)
+    counts = [n for _, _, n in passages]
+    if sum(counts) == len(words):
+        passage_shingles = []
+        w0 = 0
+        for n in counts:
+            w1 = w0 + n
+            if n >= k:
+                passage_shingles.append(doc_shingles[w0 : w1 - k + 1])
+            else:
+                passage_shingles.append(shingles(token_hashes[w0:w1], k))
+            w0 = w1
+    else:  # casefolding changed a word boundary: hash passage by passage
+        passage_shingles = [shingles(hasher(words_only(text[a:b])), k) for a, b, _ in passages]
+    return DocSketch(doc_seq, text, passages, passage_shingles, np.unique(doc_shingles))
+
+
+_WORKER_HASHER: TokenHasher | None = None
+
+
+def _sketch_chunk(items: list[tuple[int, str]], cfg: DetectConfig) -> list[DocSketch]:
+    """Worker: sketches without their texts (the parent has them; no need to ship them back)."""
+    global _WORKER_HASHER
+    if _WORKER_HASHER is None:
+        _WORKER_HASHER = TokenHasher()
+    out = []
+    for seq, text in items:
+        sk = sketch_document(seq, text, cfg, _WORKER_HASHER)
+        sk.text = ""
+        out.append(sk)
+    return out
+
+
+class Sketcher:
+    """sketch_document over a batch: in-process for small batches, a process pool otherwise.
+
+    Sketching is pure per-document work (regex passages, word hashes, shingles), so it
+    spreads over the cores; signatures stay in the parent, vectorised over the batch.
+    """
+
+    def __init__(self, cfg: DetectConfig, hasher: TokenHasher) -> None:
+        self.cfg = cfg
+        self.hasher = hasher
+        self.workers = cfg.workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map(self, items: list[tuple[int, str]]) -> dict[int, DocSketch]:
+        cfg = self.cfg
+        if self.workers < 2 or len(items) < cfg.pool_min_docs:
+            return {seq: sketch_document(seq, text, cfg, self.hasher) for seq, text in items}
+        if self._pool is None:
+            # forkserver: workers never inherit the parent's DuckDB threads
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["pipeline.detect"])
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+        size = -(-len(items) // (self.workers * 4))
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        texts = dict(items)
+        out: dict[int, DocSketch] = {}
+        for part in self._pool.map(_sketch_chunk, chunks, [cfg] * len(chunks)):
+            for sk in part:
+                sk.text = texts[sk.doc_seq]
+                out[sk.doc_seq] = sk
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
 
 def param_id(cfg: DetectConfig) -> str:
@@ -130,28 +204,34 @@ def run(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None) 
     ).fetchall()
     seqs = [r[0] for r in pending]
     hasher = TokenHasher()
-    for start in range(0, len(seqs), dcfg.batch_docs):
-        batch = seqs[start : start + dcfg.batch_docs]
+    sketcher = Sketcher(dcfg, hasher)
+    touched: set[int] = set()
+    try:
+        for start in range(0, len(seqs), dcfg.batch_docs):
+            batch = seqs[start : start + dcfg.batch_docs]
+            with db.transaction(con):
+                touched |= _process_batch(con, batch, dcfg, pid, sketcher, result, run_id)
+    finally:
+        sketcher.close()
+    if touched:
         with db.transaction(con):
-            _process_batch(con, batch, dcfg, pid, hasher, result, run_id)
-    if seqs:
-        with db.transaction(con):
-            result.add("clusters", cluster.rebuild(con))
+            result.add("clusters", cluster.rebuild(con, touched))
     return result
 
 
-def _texts(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> dict[int, str]:
+def _texts(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """doc_seq -> (outlet, clean_text)."""
     if not seqs:
         return {}
     rows = con.execute(
         """
-        select d.doc_seq, c.clean_text
+        select d.doc_seq, d.outlet, c.clean_text
         from documents as d inner join cleaned as c on c.doc_id = d.doc_id
         where d.doc_seq in (select unnest(?))
         """,
         [list(seqs)],
     ).fetchall()
-    return dict(rows)
+    return {seq: (outlet, text) for seq, outlet, text in rows}
 
 
 def _process_batch(
@@ -159,12 +239,15 @@ def _process_batch(
     batch: list[int],
     cfg: DetectConfig,
     pid: str,
-    hasher: TokenHasher,
+    sketcher: Sketcher,
     result: StageResult,
     run_id: str | None,
-) -> None:
+) -> set[int]:
+    """Detect one batch; returns the documents that got new spans."""
     texts = _texts(con, batch)
-    sketches = {seq: sketch_document(seq, texts[seq], cfg, hasher) for seq in batch}
+    outlets = {seq: texts[seq][0] for seq in batch}
+    hasher = sketcher.hasher
+    sketches = sketcher.map([(seq, texts[seq][1]) for seq in batch])
     _store_sketches(con, list(sketches.values()), cfg, pid)
 
     passage_edges = _passage_candidates(con, batch, cfg)
@@ -172,8 +255,9 @@ def _process_batch(
 
     partners = {old for _, _, old, _ in passage_edges} | {old for _, old in doc_edges}
     missing = [s for s in partners if s not in sketches]
-    for seq, text in _texts(con, missing).items():
-        sketches[seq] = sketch_document(seq, text, cfg, hasher)
+    partner_texts = _texts(con, missing)
+    outlets.update({seq: outlet for seq, (outlet, _) in partner_texts.items()})
+    sketches.update(sketcher.map([(seq, text) for seq, (_, text) in partner_texts.items()]))
 
     verified: dict[tuple[int, int], set[str]] = {}
     for new, p_new, old, p_old in passage_edges:
@@ -197,11 +281,22 @@ def _process_batch(
             max_gap=cfg.max_gap,
             min_words=cfg.min_span_words,
         )
-        is_synd = jac >= cfg.syndication_jaccard or cont >= cfg.syndication_containment
+        shared = sum(s.a_words for s in spans)
+        cover = max(
+            shared / max(len(a.tokens), 1), sum(s.b_words for s in spans) / max(len(b.tokens), 1)
+        )
+        is_synd = (
+            jac >= cfg.syndication_jaccard
+            or cont >= cfg.syndication_containment
+            or cover >= cfg.syndication_coverage
+        )
+        if outlets[old] == outlets[new] and not is_synd:
+            continue  # one outlet's articles sharing passages: its template, not reuse
         if not spans and not is_synd:
             continue
-        shared = sum(s.a_words for s in spans)
-        pair_rows.append((old, new, jac, cont, shared, len(spans), "+".join(sorted(via)), is_synd))
+        pair_rows.append(
+            (old, new, jac, cont, shared, len(spans), "+".join(sorted(via)), is_synd, cover)
+        )
         span_rows.extend((old, new, s) for s in spans)
     _store_results(con, batch, pair_rows, span_rows, passage_edges, doc_edges, run_id)
     result.add("documents", len(batch))
@@ -210,6 +305,7 @@ def _process_batch(
     result.add("pairs", len(pair_rows))
     result.add("spans", len(span_rows))
     result.add("syndication", sum(1 for r in pair_rows if r[7]))
+    return {d for a, b, _ in span_rows for d in (a, b)}
 
 
 def _store_sketches(
@@ -387,6 +483,7 @@ def _store_results(
                     "n_spans": pa.array(cols[5], pa.int32()),
                     "via": pa.array(cols[6], pa.string()),
                     "is_syndication": pa.array(cols[7], pa.bool_()),
+                    "coverage": pa.array(cols[8], pa.float64()),
                 }
             ),
         )

@@ -47,22 +47,25 @@ def permutations(num_perm: int, seed: int, scheme: str) -> tuple[np.ndarray, np.
     return np.asarray(perms[0], dtype=_U32), np.asarray(perms[1], dtype=_U32)
 
 
+class _HashCache(dict):
+    """word -> xxh32; a miss computes and stores the hash."""
+
+    def __missing__(self, word: str) -> int:
+        h = self[word] = xxhash.xxh32_intdigest(word.encode())
+        return h
+
+
 class TokenHasher:
     """Stable 32-bit word hashes (xxh32), cached per vocabulary entry."""
 
     def __init__(self) -> None:
-        self._cache: dict[str, int] = {}
+        self._cache = _HashCache()
 
     def __call__(self, words: Sequence[str]) -> np.ndarray:
-        cache = self._cache
-        out = np.empty(len(words), dtype=_U32)
-        for i, w in enumerate(words):
-            h = cache.get(w)
-            if h is None:
-                h = cache[w] = xxhash.xxh32_intdigest(w.encode())
-            out[i] = h
-        if len(cache) > 2_000_000:  # bound memory on huge vocabularies
-            cache.clear()
+        # map over a dict's __getitem__ runs in C: ~10x a Python loop per token
+        out = np.fromiter(map(self._cache.__getitem__, words), dtype=_U32, count=len(words))
+        if len(self._cache) > 2_000_000:  # bound memory on huge vocabularies
+            self._cache.clear()
         return out
 
 

@@ -162,3 +162,51 @@ def test_cli_run_twice_is_idempotent(seeds, db_path):
     assert con.sql("select count(*) from documents").fetchall() == [(5,)]
     assert Path(con.sql("select source from documents limit 1").fetchall()[0][0]).exists()
     con.close()
+
+
+def test_incremental_cluster_rebuild_equals_full_rebuild(con, tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from gen_corpus import generate, write
+
+    from pipeline import cluster
+
+    corpus = generate(n_stories=40, seed=3)
+    half = len(corpus.docs) // 2
+    first, second = corpus.docs[:half], corpus.docs[half:]
+    write(type(corpus)(first, set()), tmp_path / "one")
+    write(type(corpus)(second, set()), tmp_path / "two")
+    _pipeline(con, [tmp_path / "one"])
+    result = _pipeline(con, [tmp_path / "two"])  # only the clusters the batch touches
+    assert 0 < result.counts["clusters"]
+    q = "select doc_seq, start_char, end_char, cluster_id, is_quote from occurrences order by all"
+    incremental = con.sql(q).fetchall()
+    cluster.rebuild(con)
+    assert con.sql(q).fetchall() == incremental
+    total = con.sql("select count(distinct cluster_id) from occurrences").fetchall()[0][0]
+    assert result.counts["clusters"] < total
+
+
+def test_explain_shows_scores_and_spans_side_by_side(seeds_db, seeds_con):
+    ids = [r[0] for r in seeds_con.sql("select doc_id from articles order by doc_seq").fetchall()]
+    code, out, err = cli("explain", ids[0][:8], ids[1], "--db", seeds_db)
+    assert code == 0, err
+    assert "jaccard" in out and "containment" in out and "via" in out
+    assert "departure" in out and " | " in out
+    assert "quote" in out or "prose" in out
+    code, out, _ = cli("explain", ids[0], ids[1], "--format", "json", "--db", seeds_db)
+    import json
+
+    data = json.loads(out)
+    assert data["spans"] and not data["is_syndication"]
+    texts = dict(seeds_con.sql("select doc_id, clean_text from articles").fetchall())
+    for s in data["spans"]:  # offsets index clean_text; marks are quote or prose
+        assert texts[data["a"]["doc_id"]][s["a_start"] : s["a_end"]] == s["a_text"]
+        assert texts[data["b"]["doc_id"]][s["b_start"] : s["b_end"]] == s["b_text"]
+        assert {s["a_kind"], s["b_kind"]} <= {"quote", "prose"}
+
+
+def test_explain_unknown_document_is_one_line_error(seeds_db):
+    code, out, err = cli("explain", "ffffffffffff", "0000", "--db", seeds_db)
+    assert code == 2 and err.count("\n") == 1 and "no cleaned document" in err
