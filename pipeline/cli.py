@@ -14,7 +14,7 @@ from typing import Annotated
 import duckdb
 import typer
 
-from pipeline import clean, db, detect, ingest, report
+from pipeline import clean, db, detect, explain, ingest, report
 from pipeline.config import Config
 from pipeline.errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, PipelineError
 from pipeline.records import StageResult
@@ -41,7 +41,11 @@ DbOption = Annotated[
 PathsArg = Annotated[
     list[Path],
     typer.Argument(
-        help="Files or folders (searched recursively): .txt, .html, .htm.", show_default=False
+        help=(
+            "Files or folders (searched recursively): .txt, .html, .htm, .jsonl, .jsonl.gz "
+            "(one article per line), .warc, .warc.gz (HTML responses)."
+        ),
+        show_default=False,
     ),
 ]
 OutletOption = Annotated[
@@ -81,9 +85,9 @@ def _errors() -> Iterator[None]:
         _err(f"error: {exc}")
         raise typer.Exit(exc.exit_code) from None
     except duckdb.Error as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        _err(f"error: database: {first}")
-        raise typer.Exit(EXIT_FAILED) from None
+        translated = db.translate_error(None, exc)
+        _err(f"error: {translated}")
+        raise typer.Exit(translated.exit_code) from None
     except OSError as exc:
         _err(f"error: {exc.filename or ''}: {exc.strerror or exc}".replace(": : ", ": "))
         raise typer.Exit(EXIT_FAILED) from None
@@ -180,11 +184,65 @@ def ingest_cmd(
 
 
 @app.command("clean")
-def clean_cmd(db_path: DbOption = DEFAULT_DB) -> None:
-    """Extract article text (trafilatura for HTML) and strip boilerplate, recording each removal."""
-    with _errors(), _run(db_path, "clean", []) as (con, run_id, cfg, counts):
-        _report_stage(clean.run(con, cfg, run_id=run_id), counts)
+def clean_cmd(
+    redo: Annotated[
+        bool,
+        typer.Option(
+            "--redo",
+            help="Re-clean every document (after rule changes); detection is redone by 'detect'.",
+        ),
+    ] = False,
+    db_path: DbOption = DEFAULT_DB,
+) -> None:
+    """Extract article text (trafilatura for HTML) and strip boilerplate, recording each removal.
+
+    Lines recurring across several documents of one outlet (and no other) are learned as
+    that outlet's boilerplate; documents cleaned earlier are re-cleaned when that changes.
+    """
+    with _errors(), _run(db_path, "clean", ["--redo"] if redo else []) as (
+        con,
+        run_id,
+        cfg,
+        counts,
+    ):
+        _report_stage(clean.run(con, cfg, run_id=run_id, redo=redo), counts)
     _exit_for(counts)
+
+
+@app.command("show")
+def show_cmd(
+    doc_id: Annotated[
+        str, typer.Argument(help="Document id (or a unique prefix of it).", show_default=False)
+    ],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    db_path: DbOption = DEFAULT_DB,
+) -> None:
+    """One document: metadata, clean text, and each removed span with its family."""
+    with _errors():
+        con = db.connect(db_path, read_only=True)
+        try:
+            view = clean.describe(con, doc_id)
+        finally:
+            con.close()
+        if fmt is Format.json:
+            out = {k: report._plain(v) for k, v in view.meta.items()}
+            out["clean_text"] = view.clean_text
+            out["removed"] = [{"family": k, "text": t} for k, t in view.removed]
+            typer.echo(json.dumps(out, indent=2, ensure_ascii=False))
+            return
+        if fmt is Format.csv:
+            typer.echo(report.format_rows(["family", "text"], view.removed, "csv"))
+            return
+        for key, value in view.meta.items():
+            typer.echo(f"{key + ':':<16}{'' if value is None else report._plain(value)}")
+        typer.echo("\n--- clean text ---")
+        typer.echo(view.clean_text if view.clean_text is not None else "(not cleaned)")
+        typer.echo(f"\n--- removed spans ({len(view.removed)}) ---")
+        for family, text in view.removed:
+            lines = text.split("\n")
+            typer.echo(f"[{family}] {lines[0]}")
+            for line in lines[1:]:
+                typer.echo(f"{' ' * (len(family) + 3)}{line}")
 
 
 @app.command("detect")
@@ -235,6 +293,27 @@ def report_cmd(
             con.close()
 
 
+@app.command("explain")
+def explain_cmd(
+    doc_a: Annotated[str, typer.Argument(help="A document id (or a unique prefix).")],
+    doc_b: Annotated[str, typer.Argument(help="Another document id (or a unique prefix).")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text (spans side by side) or json.")
+    ] = "text",
+    db_path: DbOption = DEFAULT_DB,
+) -> None:
+    """Why two documents are linked: scores (jaccard, containment, coverage, via) and shared spans."""
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter("use text or json", param_hint="--format")
+    with _errors():
+        con = db.connect(db_path, read_only=True)
+        try:
+            ex = explain.explain(con, doc_a, doc_b, Config.load().detect)
+        finally:
+            con.close()
+        typer.echo(explain.render(ex, fmt))
+
+
 @app.command("status")
 def status_cmd(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
@@ -263,8 +342,23 @@ def status_cmd(
             row = counts.fetchall()[0]
             runs = con.execute(
                 """
-                select run_id, command, status, started_at, finished_at, counts, error
-                from runs order by started_at desc limit 10
+                -- we hold the file, so a run still marked running died: show it as interrupted
+                with ranked as (
+                    select
+                        run_id,
+                        command,
+                        if(status = 'running', 'interrupted', status) as status,
+                        started_at,
+                        finished_at,
+                        counts,
+                        error,
+                        row_number() over (order by started_at desc) as n,
+                    from runs
+                ),
+                final as (
+                    select * exclude (n) from ranked where n <= 10 or status = 'interrupted'
+                )
+                select * from final order by started_at desc
                 """
             )
             run_cols = [d[0] for d in runs.description]
@@ -285,9 +379,12 @@ def status_cmd(
         typer.echo(report.format_rows(cols, [row], fmt.value))
         typer.echo("")
         typer.echo(report.format_rows(run_cols, run_rows, fmt.value))
+        done = max((r[3] for r in run_rows if r[2] in ("ok", "partial")), default=None)
         for r in run_rows:
-            if r[2] in ("interrupted", "running"):
-                typer.echo(f"note: run {r[0]} ({r[1]}) was {r[2]}; the next run finishes its work")
+            if r[2] == "interrupted":
+                then = "a later run completed" if done and done > r[3] else None
+                then = then or "no run has completed since; the next run picks up its work"
+                typer.echo(f"note: run {r[0]} ({r[1]}) was interrupted; {then}")
 
 
 def main() -> None:

@@ -1,0 +1,150 @@
+"""Learned outlet boilerplate, incrementally across batches; clean --redo; show."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+
+from pipeline import boilerplate
+from pipeline.clean import Cleaner, apply_learned, clean_document, strip_boilerplate
+from pipeline.config import CleanConfig
+
+from .conftest import FIXTURES, cli
+
+BRIEF = "Subscribe to the Daily Brief for the stories that matter on the coast every morning"
+
+STORIES = [
+    "The lifeboat crew was called out twice on Saturday to rescue walkers cut off by the tide "
+    "below the cliffs. Both groups were brought back to the harbour safely, the station said.",
+    "The harbour trust has approved a new pontoon for visiting yachts, which will add forty "
+    "berths before the summer season. Work is due to start in April and take six weeks.",
+    "A pod of dolphins was seen from the pier on Sunday afternoon, drawing crowds of onlookers. "
+    "Marine wardens asked boat owners to keep their distance and slow down near the animals.",
+    "The fish market will open an hour earlier from next month to meet demand from "
+    "restaurants. Traders said the change would help them compete with larger ports nearby.",
+    "Councillors have agreed to repaint the seafront shelters in their original colours after "
+    "a campaign by residents. The work will be paid for by a heritage grant of forty thousand.",
+]
+
+
+def _write(folder: Path, name: str, story: str, extra: str = BRIEF) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.txt").write_text(f"{story}\n\n{extra}\n", encoding="utf-8")
+
+
+def _texts(db_path: Path, outlet: str) -> list[str]:
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        rows = con.execute(
+            "select clean_text from articles where outlet = ? order by doc_seq", [outlet]
+        ).fetchall()
+    finally:
+        con.close()
+    return [r[0] for r in rows]
+
+
+def _query(db_path: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_outlet_line_is_learned_across_batches_and_older_documents_are_redone(tmp_path, db_path):
+    for i in range(2):
+        _write(tmp_path / "b1", f"post{i}", STORIES[i])
+    code, _, err = cli("run", tmp_path / "b1", "--outlet", "harbourpost.example", "--db", db_path)
+    assert code == 0, err
+    # two documents are not "several": the line stays
+    assert all(BRIEF in t for t in _texts(db_path, "harbourpost.example"))
+    first_run = _query(db_path, "select run_id from detected order by doc_seq")
+
+    for i in range(2, 4):
+        _write(tmp_path / "b2", f"post{i}", STORIES[i])
+    code, out, err = cli("run", tmp_path / "b2", "--outlet", "harbourpost.example", "--db", db_path)
+    assert code == 0, err
+    assert "recleaned 2" in out
+    texts = _texts(db_path, "harbourpost.example")
+    assert len(texts) == 4
+    for text, story in zip(texts, STORIES, strict=False):
+        assert BRIEF not in text
+        assert story in text
+    learned = _query(db_path, "select kind, count(distinct doc_id) from removed_boilerplate group by 1")
+    assert ("learned", 4) in learned
+    # detection of the first batch was invalidated and redone on the new clean text
+    redone = _query(db_path, "select run_id from detected order by doc_seq")
+    assert len(redone) == 4 and redone[:2] != first_run and redone[0] == redone[3]
+    ends = _query(db_path, "select max(end_char) from passages group by doc_seq order by doc_seq")
+    assert [e for (e,) in ends] == [len(t) for t in texts]
+
+    # another outlet prints the same line: shared text is never boilerplate, so it comes back
+    _write(tmp_path / "b3", "coast", STORIES[4])
+    code, _, err = cli("run", tmp_path / "b3", "--outlet", "coastnews.example", "--db", db_path)
+    assert code == 0, err
+    assert all(BRIEF in t for t in _texts(db_path, "harbourpost.example"))
+    assert _query(db_path, "select count(*) from learned_boilerplate")[0][0] == 0
+    assert _query(db_path, "select count(*) from removed_boilerplate where kind = 'learned'")[0][0] == 0
+    assert _query(
+        db_path, "select count(distinct outlet) from shared_passages where text like '%Daily Brief%'"
+    )[0][0] == 2
+
+
+def test_unknown_outlets_never_learn(tmp_path, db_path):
+    for i in range(4):
+        _write(tmp_path / "in", f"page{i}", STORIES[i])
+    code, _, err = cli("run", tmp_path / "in", "--db", db_path)
+    assert code == 0, err
+    assert _query(db_path, "select count(*) from learned_boilerplate")[0][0] == 0
+    assert _query(db_path, "select count(distinct outlet) from articles")[0][0] == 4
+
+
+def test_redo_recleans_everything_and_detect_recomputes(tmp_path, db_path):
+    for i in range(3):
+        _write(tmp_path / "in", f"post{i}", STORIES[i])
+    assert cli("run", tmp_path / "in", "--outlet", "harbourpost.example", "--db", db_path)[0] == 0
+    before = _query(db_path, "select doc_id, clean_text from articles order by doc_id")
+    code, out, err = cli("clean", "--redo", "--db", db_path)
+    assert code == 0, err
+    assert "reset 3" in out and "cleaned 3" in out
+    assert _query(db_path, "select count(*) from detected")[0][0] == 0
+    assert _query(db_path, "select count(*) from alignments")[0][0] == 0
+    assert _query(db_path, "select doc_id, clean_text from articles order by doc_id") == before
+    code, out, err = cli("detect", "--db", db_path)
+    assert code == 0, err
+    assert _query(db_path, "select count(*) from detected")[0][0] == 3
+
+
+def test_show_prints_metadata_text_and_removed_spans(tmp_path, db_path):
+    for i in range(3):
+        _write(tmp_path / "in", f"post{i}", STORIES[i])
+    assert cli("run", tmp_path / "in", "--outlet", "harbourpost.example", "--db", db_path)[0] == 0
+    doc_id = _query(db_path, "select doc_id from articles order by doc_seq limit 1")[0][0]
+    code, out, err = cli("show", doc_id[:8], "--db", db_path)
+    assert code == 0, err
+    assert "outlet:         harbourpost.example" in out
+    assert STORIES[0] in out
+    assert f"[learned] {BRIEF}" in out
+    code, out, _ = cli("show", doc_id, "--format", "json", "--db", db_path)
+    data = json.loads(out)
+    assert data["doc_id"] == doc_id and data["removed"] == [{"family": "learned", "text": BRIEF}]
+    code, _, err = cli("show", "ffffffffffff", "--db", db_path)
+    assert code == 2 and "no document" in err and "Traceback" not in err
+
+
+def test_learned_lines_never_take_most_of_a_document():
+    result = strip_boilerplate(f"{STORIES[0]}\n{BRIEF}", title="Lifeboat")
+    keys = frozenset(boilerplate.line_key(x) for x in (STORIES[0], BRIEF))
+    assert apply_learned(result, keys, 0.5) == result  # a repeat of a story, not chrome
+    only_brief = apply_learned(result, frozenset({boilerplate.line_key(BRIEF)}), 0.5)
+    assert only_brief.text == STORIES[0]
+    assert [r.kind for r in only_brief.removed] == ["learned"]
+
+
+def test_process_pool_gives_the_serial_results():
+    pages = sorted((FIXTURES / "clean").glob("*.html"))[:6]
+    items = [(p.read_bytes(), "html", None, None, 10_000_000) for p in pages]
+    with Cleaner(CleanConfig(workers=2, pool_min_docs=1)) as pooled:
+        assert pooled.map(items) == [clean_document(*it) for it in items]
