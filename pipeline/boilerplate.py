@@ -63,9 +63,7 @@ def record_lines(
         con.unregister("_outlet_lines_batch")
 
 
-def relearn(
-    con: duckdb.DuckDBPyConnection, texts: dict[str, str], min_docs: int
-) -> set[str]:
+def relearn(con: duckdb.DuckDBPyConnection, texts: dict[str, str], min_docs: int) -> set[str]:
     """Re-decide the hashes in `texts` (hash -> line text); return those that changed state."""
     if not texts:
         return set()
@@ -88,11 +86,7 @@ def relearn(
     }
     learn: list[tuple[str, str, str, int]] = []
     for h, n_outlets, n_docs, outlet in stats:
-        if (
-            n_outlets == 1
-            and n_docs >= min_docs
-            and not outlet.startswith(PLACEHOLDER_PREFIX)
-        ):
+        if n_outlets == 1 and n_docs >= min_docs and not outlet.startswith(PLACEHOLDER_PREFIX):
             learn.append((h, outlet, texts[h], n_docs))
     now = {h for h, *_ in learn}
     added = now - set(before)

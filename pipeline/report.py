@@ -19,10 +19,10 @@ REPORTS: dict[str, tuple[str, str]] = {
     "copying": ("copying", "shared_words desc, source_outlet, target_outlet"),
     "outlets": ("outlet_originality", "original_share, outlet"),
     "boilerplate": (
-        "(select kind, outlet, count(*) as n_spans, count(distinct doc_id) as n_docs, "
-        "sum(length(text)) as n_chars, any_value(text) as example "
+        "(select kind as family, outlet, count(distinct doc_id) as n_docs, count(*) as n_spans, "
+        "sum(length(text)) as n_chars, arg_min(text, length(text)) as shortest_example "
         "from removed_boilerplate group by all)",
-        "n_spans desc, kind, outlet",
+        "family, n_docs desc, n_spans desc, outlet",
     ),
     "rejected": (
         "(select source, stage, reason, size_bytes, rejected_at from rejected_inputs)",

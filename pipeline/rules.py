@@ -69,7 +69,11 @@ RULES: dict[str, tuple[Rule, ...]] = {
         Rule("caption", rf"^(?:\(?(?:{AGENCIES})\)?)$"),
         Rule("caption", r"^.{3,400}\bREUTERS/[A-Z][\w .'’-]{1,40}(?:/File(?: Photo)?)?\.?$"),
         # copyright lines
-        Rule("trailer", r"^(?:©|\(c\)\s*\d{4}|Copyright\s*(?:\(c\)|©)?\s*\d{4}|Copyright\s*©).{0,120}$", 25),
+        Rule(
+            "trailer",
+            r"^(?:©|\(c\)\s*\d{4}|Copyright\s*(?:\(c\)|©)?\s*\d{4}|Copyright\s*©).{0,120}$",
+            25,
+        ),
         Rule("trailer", r"^\S+@\S+\.\w{2,}$"),
         Rule("nav", r"^(?:Home|News)(?:\s*[>»/|›]\s*[\w &'’.-]{1,30}){1,6}$"),
     ),
@@ -80,7 +84,11 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r"^\(?(?:Photo|Picture|Image|Credit|Photograph|Pic|Video)s?(?: (?:credit|caption|source))?\s*[:/,]\s*.{1,200}$",
             40,
         ),
-        Rule("caption", r"^\(?(?:Photo|Picture|Image|Photograph)s? (?:by|courtesy of|via)\s.{1,100}$", 20),
+        Rule(
+            "caption",
+            r"^\(?(?:Photo|Picture|Image|Photograph)s? (?:by|courtesy of|via)\s.{1,100}$",
+            20,
+        ),
         Rule(
             "caption",
             r"^.{0,300}\((?:Image|Images|Picture|Pictures|Photo|Photos|Pic|Credit)s?:\s*[^)]{1,60}\)\s*$",
@@ -96,14 +104,23 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r"^(?:Sign In or Register to comment|Log in to comment|Comments are closed|Show comments|View comments|Load (?:more )?comments|Add a comment|Post a comment|Leave a comment|Write a comment|Be the first to comment|View all comments|Hide comments)\.?$",
         ),
         Rule("comments", r"^(?:Show|View|Load) \d+ (?:more )?(?:replies|reply|comments?)$"),
-        Rule("comments", r"^(?:Comments|All comments) (?:are|will be) (?:moderated|closed|reviewed)\b.{0,200}$"),
-        Rule("comments", r"^By (?:posting|commenting|submitting)\b.{0,200}\b(?:terms|rules|guidelines|policy)\b.{0,80}$"),
+        Rule(
+            "comments",
+            r"^(?:Comments|All comments) (?:are|will be) (?:moderated|closed|reviewed)\b.{0,200}$",
+        ),
+        Rule(
+            "comments",
+            r"^By (?:posting|commenting|submitting)\b.{0,200}\b(?:terms|rules|guidelines|policy)\b.{0,80}$",
+        ),
         Rule("comments", r"^Sort by\b.{0,40}$", 8),
         Rule(
             "comments",
             r"^(?:Reply|Report|Like|Flag|Upvote|Downvote|Recommend)(?:\s*[|·•]?\s*(?:Reply|Report|Like|Share|Flag|Upvote|Downvote|Recommend|\d+))*$",
         ),
-        Rule("comments", r"^(?:Newest|Oldest|Most liked|Best|Top)(?:\s*[|·•]\s*(?:Newest|Oldest|Most liked|Best|Top))+$"),
+        Rule(
+            "comments",
+            r"^(?:Newest|Oldest|Most liked|Best|Top)(?:\s*[|·•]\s*(?:Newest|Oldest|Most liked|Best|Top))+$",
+        ),
         # teaser, related and read-more blocks
         Rule(
             "teaser",
@@ -163,7 +180,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
             "trailer",
             r"^\((?:Reporting|Additional reporting|Writing|Editing|Compiled|Graphic|Production) by .{1,250}\)$",
         ),
-        Rule("trailer", r"^(?:Additional )?Reporting by [^.]{1,150}(?:;|Editing by)[^.]{0,150}\.?$"),
+        Rule(
+            "trailer", r"^(?:Additional )?Reporting by [^.]{1,150}(?:;|Editing by)[^.]{0,150}\.?$"
+        ),
         Rule("trailer", r"^(?:With )?additional reporting (?:by|from) .{1,120}$", 20),
         Rule(
             "trailer",
@@ -171,10 +190,15 @@ RULES: dict[str, tuple[Rule, ...]] = {
         ),
         Rule("trailer", rf"^[-–—]\s*(?:{AGENCIES}|CNN|BBC)\.?$"),
         Rule("trailer", r"^.{0,80}\bAll rights reserved\.?$"),
-        Rule("trailer", r"^This material may not be published, broadcast, rewritten,? or redistributed\.?$"),
+        Rule(
+            "trailer",
+            r"^This material may not be published, broadcast, rewritten,? or redistributed\.?$",
+        ),
         Rule("trailer", r"^(?:Topics|Tags|Filed under|Categories|Related topics)\s*:.{0,200}$"),
         Rule("trailer", r"^(?:Related topics|More about this story)$"),
-        Rule("trailer", r"^(?:Contact|Email|E-mail) (?:the )?(?:author|reporter|writer|us)\b.{0,80}$"),
+        Rule(
+            "trailer", r"^(?:Contact|Email|E-mail) (?:the )?(?:author|reporter|writer|us)\b.{0,80}$"
+        ),
         # bylines
         Rule(
             "byline",
@@ -187,7 +211,10 @@ RULES: dict[str, tuple[Rule, ...]] = {
         ),
         Rule("byline", r"^\d{1,3}\s*(?:min|mins|minute|minutes)\s+read$"),
         # update and correction notes (the note goes, story text after it stays)
-        Rule("update_note", r"^This (?:report|story|article|post|piece) (?:has been|was) (?:updated|amended|corrected)\b.{0,300}$"),
+        Rule(
+            "update_note",
+            r"^This (?:report|story|article|post|piece) (?:has been|was) (?:updated|amended|corrected)\b.{0,300}$",
+        ),
         Rule(
             "update_note",
             r"^(?:Update to (?:the )?story below|Original story follows|Original story below|Story updated)\s*[:.]?$",
@@ -197,7 +224,10 @@ RULES: dict[str, tuple[Rule, ...]] = {
             rf"^(?:Updated|Last updated|Published|First published|Posted|Modified)\s*(?:at|on)?\s*:?\s*(?:\d{{1,2}}[:.]\d{{2}}|\d{{1,2}} {_MONTH}|{_MONTH} \d|{_DAY}|\d+ (?:hours?|minutes?|mins?|days?) ago|\d{{4}}-\d{{2}}).{{0,100}}$",
             20,
         ),
-        Rule("update_note", r"^(?:Correction|Clarification|Editor['’]s note)\s*(?:\([^)]{1,40}\))?\s*:.{0,400}$"),
+        Rule(
+            "update_note",
+            r"^(?:Correction|Clarification|Editor['’]s note)\s*(?:\([^)]{1,40}\))?\s*:.{0,400}$",
+        ),
     ),
 }
 
@@ -210,7 +240,11 @@ BLOCKS: dict[str, tuple[Block, ...]] = {
             "teaser",
             r"^(?:MORE FROM|RELATED STORIES|YOU MAY ALSO LIKE|YOU MIGHT ALSO LIKE|MOST READ|MOST POPULAR|TOP STORIES|TRENDING(?: NOW)?|EDITOR['’]?S PICKS|RECOMMENDED FOR YOU|MORE STORIES|ALSO ON)\b.{0,40}$",
         ),
-        Block("comments", r"^(?:\d+\s+(?:comments?|replies)|(?:Reader )?comments(?:\s*\(\d+\))?|Join the conversation)$", True),
+        Block(
+            "comments",
+            r"^(?:\d+\s+(?:comments?|replies)|(?:Reader )?comments(?:\s*\(\d+\))?|Join the conversation)$",
+            True,
+        ),
     ),
 }
 

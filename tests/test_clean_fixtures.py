@@ -20,7 +20,12 @@ from .conftest import FIXTURES
 
 CLEAN = FIXTURES / "clean"
 LABELS = json.loads((CLEAN / "labels.json").read_text(encoding="utf-8"))
-FLOORS = {"kept_precision": 0.97, "kept_recall": 0.97, "removed_precision": 0.97, "removed_recall": 0.97}
+FLOORS = {
+    "kept_precision": 0.97,
+    "kept_recall": 0.97,
+    "removed_precision": 0.97,
+    "removed_recall": 0.97,
+}
 
 
 def _page(name: str):
@@ -61,7 +66,9 @@ def test_kept_text_and_removed_lines_meet_the_floors(outcomes):
     removed = [0, 0, 0]
     for result, source, expected in outcomes.values():
         kept = [a + b for a, b in zip(kept, token_prf(expected, result.text), strict=True)]
-        removed = [a + b for a, b in zip(removed, line_prf(source, expected, result.text), strict=True)]
+        removed = [
+            a + b for a, b in zip(removed, line_prf(source, expected, result.text), strict=True)
+        ]
     scores = {
         "kept_precision": kept[0] / kept[1],
         "kept_recall": kept[0] / kept[2],

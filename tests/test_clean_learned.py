@@ -72,7 +72,9 @@ def test_outlet_line_is_learned_across_batches_and_older_documents_are_redone(tm
     for text, story in zip(texts, STORIES, strict=False):
         assert BRIEF not in text
         assert story in text
-    learned = _query(db_path, "select kind, count(distinct doc_id) from removed_boilerplate group by 1")
+    learned = _query(
+        db_path, "select kind, count(distinct doc_id) from removed_boilerplate group by 1"
+    )
     assert ("learned", 4) in learned
     # detection of the first batch was invalidated and redone on the new clean text
     redone = _query(db_path, "select run_id from detected order by doc_seq")
@@ -86,10 +88,17 @@ def test_outlet_line_is_learned_across_batches_and_older_documents_are_redone(tm
     assert code == 0, err
     assert all(BRIEF in t for t in _texts(db_path, "harbourpost.example"))
     assert _query(db_path, "select count(*) from learned_boilerplate")[0][0] == 0
-    assert _query(db_path, "select count(*) from removed_boilerplate where kind = 'learned'")[0][0] == 0
-    assert _query(
-        db_path, "select count(distinct outlet) from shared_passages where text like '%Daily Brief%'"
-    )[0][0] == 2
+    assert (
+        _query(db_path, "select count(*) from removed_boilerplate where kind = 'learned'")[0][0]
+        == 0
+    )
+    assert (
+        _query(
+            db_path,
+            "select count(distinct outlet) from shared_passages where text like '%Daily Brief%'",
+        )[0][0]
+        == 2
+    )
 
 
 def test_unknown_outlets_never_learn(tmp_path, db_path):
@@ -148,3 +157,14 @@ def test_process_pool_gives_the_serial_results():
     items = [(p.read_bytes(), "html", None, None, 10_000_000) for p in pages]
     with Cleaner(CleanConfig(workers=2, pool_min_docs=1)) as pooled:
         assert pooled.map(items) == [clean_document(*it) for it in items]
+
+
+def test_learning_inside_one_run_requeues_earlier_batches(tmp_path, db_path, monkeypatch):
+    monkeypatch.setenv("NEWSDEDUP_CLEAN_BATCH_DOCS", "2")
+    for i in range(4):
+        _write(tmp_path / "in", f"post{i}", STORIES[i])
+    code, out, err = cli("run", tmp_path / "in", "--outlet", "harbourpost.example", "--db", db_path)
+    assert code == 0, err
+    assert "cleaned 6" in out and "recleaned 2" in out  # 4 new + the first batch again
+    assert all(BRIEF not in t for t in _texts(db_path, "harbourpost.example"))
+    assert _query(db_path, "select count(*) from detected")[0][0] == 4
