@@ -199,12 +199,8 @@ def clean_cmd(
     Lines recurring across several documents of one outlet (and no other) are learned as
     that outlet's boilerplate; documents cleaned earlier are re-cleaned when that changes.
     """
-    with _errors(), _run(db_path, "clean", ["--redo"] if redo else []) as (
-        con,
-        run_id,
-        cfg,
-        counts,
-    ):
+    inputs = ["--redo"] if redo else []
+    with _errors(), _run(db_path, "clean", inputs) as (con, run_id, cfg, counts):
         _report_stage(clean.run(con, cfg, run_id=run_id, redo=redo), counts)
     _exit_for(counts)
 

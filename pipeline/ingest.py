@@ -339,12 +339,18 @@ def run(
     held = 0
     for path in discover(paths, result):
         seen += 1
-        for doc in read_inputs(path, cfg, outlet, meta_index, result):
-            pending.append(doc)
-            held += len(doc.raw)
-            if len(pending) >= batch_size or held >= BATCH_BYTES:
-                flush()
-                held = 0
+        try:
+            for doc in read_inputs(path, cfg, outlet, meta_index, result):
+                pending.append(doc)
+                held += len(doc.raw)
+                if len(pending) >= batch_size or held >= BATCH_BYTES:
+                    flush()
+                    held = 0
+        except (duckdb.Error, MemoryError):
+            raise
+        except Exception as exc:  # a reader bug on one input must not stop the batch
+            log.info("%s: unexpected error while reading", path, exc_info=True)  # -v only
+            _reject(result, path, f"cannot read: unexpected {type(exc).__name__}: {exc}")
     flush()
     result.add("inputs", seen)
     result.add("rejected", len(result.rejected))

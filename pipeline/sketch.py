@@ -18,7 +18,7 @@ import xxhash
 _U32 = np.uint32
 _U64 = np.uint64
 _EMPTY = np.iinfo(np.uint32).max
-_CHUNK_SHINGLES = 65_536  # rows of the (shingles x num_perm) matrix held at once
+_CHUNK_SHINGLES = 8_192  # rows of the (shingles x num_perm) matrix at once: 2 MB, stays in cache
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:

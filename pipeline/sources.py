@@ -150,6 +150,13 @@ def _stem(path: Path) -> str:
     return path.stem
 
 
+def _no_surrogates(value: object) -> object:
+    """JSON may escape lone surrogates ("\\ud800"); no UTF-8 string can hold them."""
+    if isinstance(value, str):
+        return value.encode("utf-8", errors="replace").decode("utf-8")
+    return value
+
+
 def read_jsonl(path: Path, data: bytes, result: StageResult) -> Iterator[SourceRecord]:
     """One article per line: `text` or `html`, optional id, url, outlet, title, published_at."""
     stem = _stem(path)
@@ -169,7 +176,7 @@ def read_jsonl(path: Path, data: bytes, result: StageResult) -> Iterator[SourceR
             continue
         rid = obj.get("id")
         if isinstance(rid, str | int) and str(rid).strip():
-            where = f"{path}#{rid}"
+            where = f"{path}#{_no_surrogates(str(rid))}"
         body, fmt = obj.get("text"), "txt"
         if body is None:
             body, fmt = obj.get("html"), "html"
@@ -178,10 +185,18 @@ def read_jsonl(path: Path, data: bytes, result: StageResult) -> Iterator[SourceR
             result.rejected.append(Rejection(where, "ingest", reason, line, len(line)))
             continue
         source = where
-        fields = {k: obj.get(k) for k in ("url", "outlet", "title", "published_at") if k in obj}
+        fields = {
+            k: _no_surrogates(obj[k])
+            for k in ("url", "outlet", "title", "published_at")
+            if k in obj
+        }
         result.add("records")
         yield SourceRecord(
-            source, fmt, body.encode("utf-8"), fields, f"unknown:{stem}#{source.split('#')[-1]}"
+            source,
+            fmt,
+            body.encode("utf-8", errors="replace"),
+            fields,
+            f"unknown:{stem}#{source.split('#')[-1]}",
         )
 
 

@@ -22,7 +22,7 @@ from pipeline.records import Rejection
 from .conftest import cli
 from .corpus import bad_corpus, mixed_corpus, snapshot
 
-KILL_POINTS = 5  # SIGKILLs at random instants, chained on one database
+KILL_POINTS = 4  # SIGKILLs at random instants, chained on one database
 CONCURRENT = 4  # runs started at once on one database
 BATCH_ENV = {"NEWSDEDUP_DETECT_BATCH_DOCS": "6"}  # many detect commits: many places to die
 

@@ -50,7 +50,7 @@ def test_jsonl_records_fields_sources_and_outlets(con, tmp_path):
             "",
             {"text": STORY + " Second telling.\n\nsource: express.co.uk"},
             {"text": STORY + " Third telling."},
-            {"text": STORY + " Fourth telling."},
+            {"text": STORY + " Fourth telling.", "title": "\ud800 lone surrogate"},
         ],
     )
     result = ingest.run(con, Config(), [feed])
