@@ -102,7 +102,9 @@ def articles(n: int, seed: int, start: int = 0) -> Iterator[tuple[str, str, str]
         yield doc
 
 
-def write(folder: Path, docs: Iterable[tuple[str, str, str]], t0: datetime, keep: int = 0) -> list[str]:
+def write(
+    folder: Path, docs: Iterable[tuple[str, str, str]], t0: datetime, keep: int = 0
+) -> list[str]:
     """Write articles and their manifest; returns the texts of the first ``keep``."""
     folder.mkdir(parents=True)
     kept: list[str] = []
@@ -170,7 +172,9 @@ def hot_bucket(sizes: tuple[int, ...] = (1000, 2000, 4000)) -> None:
             dt = time.perf_counter() - t
             con.close()
         ratio = f"  x{dt / prev:.2f} for x2 docs" if prev else ""
-        print(f"hot bucket {h:6d} identical docs: detect {dt:6.2f} s, pairs {res.counts.get('pairs', 0)}{ratio}")
+        print(
+            f"hot bucket {h:6d} identical docs: detect {dt:6.2f} s, pairs {res.counts.get('pairs', 0)}{ratio}"
+        )
         prev = dt
 
 
@@ -224,13 +228,17 @@ def main() -> None:
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
     cfg = Config.load()
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, python {sys.version.split()[0]}")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, python {sys.version.split()[0]}"
+    )
     t = time.perf_counter()
     t0 = datetime(2024, 1, 1)
     stream = articles(args.n + args.batch, seed=1)
     sample = write(work / "corpus", itertools.islice(stream, args.n), t0, keep=args.sample)
     write(work / "batch", stream, t0 + timedelta(minutes=args.n))
-    print(f"generated {args.n} + {args.batch} articles in {time.perf_counter() - t:.1f} s", flush=True)
+    print(
+        f"generated {args.n} + {args.batch} articles in {time.perf_counter() - t:.1f} s", flush=True
+    )
     db_path = work / "bench.duckdb"
     run_stages(db_path, work / "corpus", f"run {args.n}", args.n)
     run_stages(db_path, work / "batch", f"+{args.batch}", args.batch)

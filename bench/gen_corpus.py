@@ -198,7 +198,7 @@ def light_edit(sentence: str, budget: int, vocab: list[str], rng: random.Random)
     """At most ``budget`` token edits (spelling variant, changed word) plus punctuation noise."""
     tokens = re.split(r"(\s+)", sentence)
     edits = 0
-    word_idx = [i for i, t in enumerate(tokens) if _WORD_RE.fullmatch(t.strip(",.;:\"“”"))]
+    word_idx = [i for i, t in enumerate(tokens) if _WORD_RE.fullmatch(t.strip(',.;:"“”'))]
     rng.shuffle(word_idx)
     last = set()
     for i in word_idx:
@@ -207,7 +207,7 @@ def light_edit(sentence: str, budget: int, vocab: list[str], rng: random.Random)
         if i - 2 in last or i + 2 in last:  # edits spread out, never adjacent
             continue
         tok = tokens[i]
-        core = tok.strip(",.;:\"“”")
+        core = tok.strip(',.;:"“”')
         if not core or core[0].isupper() and i == 0:
             continue
         low = core.lower()
@@ -386,7 +386,9 @@ def generate(n_stories: int | None = None, seed: int = 0) -> Corpus:
                 passage_jobs.append((src, f"{src.key}:p", j, k, quoted, max(target, 8)))
         elif role == "paraphrase":
             outlet = rng.choice([o for o in OUTLETS if o != src.outlet])
-            doc = new_doc(f"{src.key}_para", outlet, src.published_at + timedelta(hours=2), "paraphrase")
+            doc = new_doc(
+                f"{src.key}_para", outlet, src.published_at + timedelta(hours=2), "paraphrase"
+            )
             body = [([paraphrase(sents[j], vocab, rng) for j in p], None) for p in paras]
             build(doc, body)
 
@@ -402,7 +404,7 @@ def generate(n_stories: int | None = None, seed: int = 0) -> Corpus:
         edited, edits = light_edit(text, rng.randint(0, budget), vocab, rng)
         hosted.setdefault(host.key, []).append((unit, edited, edits, quoted, src))
     # the seed letter's sentence, quoted by several outlets
-    for h in range(4):
+    for _ in range(4):
         host = next_host(set())
         if host is not None:
             hosted.setdefault(host.key, []).append(("seed:letter", SEED_QUOTE, 0, True, host))
@@ -429,7 +431,7 @@ def generate(n_stories: int | None = None, seed: int = 0) -> Corpus:
         if latest is not None and host.published_at <= latest:
             host.published_at = latest + timedelta(hours=1 + rng.randint(0, 12))
         b = build(host, body)
-        # the host's own text changed place: re-anchor its existing occurrences (none yet)
+        # a host is never a source, so it has no occurrences yet: offsets come from this build
         for n, (unit, text, edits, quoted, src) in enumerate(inserts):
             a0, _ = b.sentences[(1, n)]
             a0 += 1 if quoted else 0
@@ -443,8 +445,7 @@ def generate(n_stories: int | None = None, seed: int = 0) -> Corpus:
                 occ = _occurrence(src.text, s0, s1, unit, 0, False)
                 source_occ[unit] = occ
                 src.occurrences.append(occ)
-    # hosts that re-assembled after a source's occurrences were taken must not move sources:
-    # a source is never a host (next_host excludes it), so its offsets stay valid
+    # sources are never hosts (next_host takes plain stories only): their offsets stay valid
     docs.sort(key=lambda d: (d.published_at, d.key))
     _drop_lonely(docs)
     return Corpus(docs, syndication)
@@ -495,7 +496,9 @@ def main() -> None:
     corpus = generate(args.stories, args.seed)
     write(corpus, args.out)
     n_occ = sum(len(d.occurrences) for d in corpus.docs)
-    print(f"{len(corpus.docs)} documents, {len(corpus.syndication)} syndicated pairs, {n_occ} occurrences")
+    print(
+        f"{len(corpus.docs)} documents, {len(corpus.syndication)} syndicated pairs, {n_occ} occurrences"
+    )
 
 
 if __name__ == "__main__":

@@ -72,7 +72,9 @@ def _doc(con: duckdb.DuckDBPyConnection, ref: str) -> tuple[DocInfo, str]:
     return DocInfo(doc_id, seq, outlet, published, n_words), text
 
 
-def explain(con: duckdb.DuckDBPyConnection, ref_a: str, ref_b: str, cfg: DetectConfig) -> Explanation:
+def explain(
+    con: duckdb.DuckDBPyConnection, ref_a: str, ref_b: str, cfg: DetectConfig
+) -> Explanation:
     """Scores and shared spans of two documents (ids or unique id prefixes)."""
     a, text_a = _doc(con, ref_a)
     b, text_b = _doc(con, ref_b)
@@ -128,7 +130,17 @@ def explain(con: duckdb.DuckDBPyConnection, ref_a: str, ref_b: str, cfg: DetectC
 
     spans = [
         SharedSpan(
-            s0, s1, t0, t1, aw, bw, mw, kind(qa, s0, s1), kind(qb, t0, t1), text_a[s0:s1], text_b[t0:t1]
+            s0,
+            s1,
+            t0,
+            t1,
+            aw,
+            bw,
+            mw,
+            kind(qa, s0, s1),
+            kind(qb, t0, t1),
+            text_a[s0:s1],
+            text_b[t0:t1],
         )
         for s0, s1, t0, t1, aw, bw, mw in spans_rows
     ]
@@ -137,9 +149,7 @@ def explain(con: duckdb.DuckDBPyConnection, ref_a: str, ref_b: str, cfg: DetectC
         basis = "published_at"
     else:
         earlier, basis = a, "ingest_order"
-    return Explanation(
-        a, b, bool(pair), jac, cont, cover, via, synd, earlier.doc_id, basis, spans
-    )
+    return Explanation(a, b, bool(pair), jac, cont, cover, via, synd, earlier.doc_id, basis, spans)
 
 
 def render(ex: Explanation, fmt: str = "text", width: int = 60) -> str:
@@ -147,7 +157,9 @@ def render(ex: Explanation, fmt: str = "text", width: int = 60) -> str:
     if fmt == "json":
         data = asdict(ex)
         return json.dumps(data, indent=2, default=str, ensure_ascii=False)
-    verdict = "syndication" if ex.is_syndication else ("shared passages" if ex.spans else "not linked")
+    verdict = (
+        "syndication" if ex.is_syndication else ("shared passages" if ex.spans else "not linked")
+    )
     lines = []
     for tag, d in (("A", ex.a), ("B", ex.b)):
         when = d.published_at.isoformat() if d.published_at else "date unknown"
