@@ -19,7 +19,8 @@ from pipeline.errors import InputError
 @dataclass(frozen=True, slots=True)
 class CleanConfig:
     max_bytes: int = 20_000_000  # per input; larger inputs are rejected, not truncated
-    min_words: int = 1  # a document with fewer words after cleaning is rejected
+    # fewer words than this after cleaning is no article (a menu-only page leaves "Home")
+    min_words: int = 5
     learn_min_docs: int = 3  # an outlet's line in this many of its documents is boilerplate
     learn_max_share: float = 0.5  # learned lines never take more of a document than this
     batch_docs: int = 500  # documents per transaction

@@ -146,3 +146,19 @@ def test_decoding_by_bom_declared_charset_and_fallback():
     )
     with pytest.raises(DecodeError):
         decode_bytes(b"\x00\x01\x02\x00" * 100)
+
+
+def test_menu_only_page_is_rejected_as_no_article(con, tmp_path):
+    from pipeline import clean, ingest
+    from pipeline.config import Config
+
+    page = tmp_path / "menu.html"
+    page.write_text(
+        "<html><head><title>Menu</title></head><body><nav><ul><li><a href='/'>Home</a></li>"
+        "<li><a href='/news'>News</a></li></ul></nav></body></html>"
+    )
+    ingest.run(con, Config(), [page])
+    result = clean.run(con, Config())
+    assert [r.reason for r in result.rejected] == ["no article text found"]
+    assert con.sql("select count(*) from cleaned").fetchall() == [(0,)]
+    assert con.sql("select source, stage from rejected_inputs").fetchall() == [(str(page), "clean")]
