@@ -14,7 +14,7 @@ from typing import Annotated
 import duckdb
 import typer
 
-from pipeline import clean, db, detect, explain, ingest, report
+from pipeline import clean, db, detect, explain, html_report, ingest, report
 from pipeline.config import Config
 from pipeline.errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, PipelineError
 from pipeline.records import StageResult
@@ -274,13 +274,28 @@ def report_cmd(
     limit: Annotated[
         int | None, typer.Option("--limit", "-n", min=0, help="At most N rows.")
     ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="Write the HTML report (network, timelines, side-by-side text, tables) to "
+            "this file instead; --limit caps its table rows.",
+            dir_okay=False,
+        ),
+    ] = None,
     db_path: DbOption = DEFAULT_DB,
 ) -> None:
     """Print a view: syndication, copying, clusters, passages, outlets, boilerplate, rejected."""
+    if html is not None and view is not None:
+        raise typer.BadParameter("--html writes the whole report; name no view", param_hint="VIEW")
     with _errors():
         con = db.connect(db_path, read_only=True)
         try:
-            if view is None:
+            if html is not None:
+                caps = html_report.Caps() if limit is None else html_report.Caps(rows=limit)
+                size = html_report.write(con, html, caps)
+                typer.echo(f"report: wrote {html} ({size / 1024:.0f} KB)")
+            elif view is None:
                 typer.echo(report.overview(con, limit or 10))
             else:
                 cols, rows = report.query(con, view.value, limit)
