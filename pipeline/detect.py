@@ -163,7 +163,7 @@ def ensure_params(con: duckdb.DuckDBPyConnection, cfg: DetectConfig) -> str:
     if has_bands and stored and pid not in stored:
         raise PipelineError(
             "the stored signatures were made with other detection parameters "
-            f"({stored[-1]}, now {pid}); run 'newsdedup detect --redo' to recompute them"
+            f"({stored[-1]}, now {pid}); run 'newsdedup clean --redo' to recompute them"
         )
     if pid not in stored:
         con.execute(

@@ -210,3 +210,17 @@ def test_explain_shows_scores_and_spans_side_by_side(seeds_db, seeds_con):
 def test_explain_unknown_document_is_one_line_error(seeds_db):
     code, out, err = cli("explain", "ffffffffffff", "0000", "--db", seeds_db)
     assert code == 2 and err.count("\n") == 1 and "no cleaned document" in err
+
+
+def test_process_pool_sketching_equals_in_process(tmp_path, seeds):
+    q = "select doc_seq, passage_no, band_id, band_hash from passage_bands order by all"
+    out = []
+    for workers, name in ((1, "serial"), (2, "pool")):
+        con = db.connect(tmp_path / f"{name}.duckdb")
+        cfg = Config(detect=DetectConfig(workers=workers, pool_min_docs=1))
+        _pipeline(con, [seeds], cfg)
+        out.append(
+            (con.sql(q).fetchall(), con.sql("select * from occurrences order by all").fetchall())
+        )
+        con.close()
+    assert out[0] == out[1] and out[0][0]
