@@ -205,17 +205,17 @@ def run(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None) 
     seqs = [r[0] for r in pending]
     hasher = TokenHasher()
     sketcher = Sketcher(dcfg, hasher)
-    touched: set[int] = set()
     try:
         for start in range(0, len(seqs), dcfg.batch_docs):
             batch = seqs[start : start + dcfg.batch_docs]
+            # the batch's clusters are rebuilt in the batch's own transaction: a run killed
+            # after any commit leaves no spans without their clusters
             with db.transaction(con):
-                touched |= _process_batch(con, batch, dcfg, pid, sketcher, result, run_id)
+                touched = _process_batch(con, batch, dcfg, pid, sketcher, result, run_id)
+                if touched:
+                    result.add("clusters", cluster.rebuild(con, touched))
     finally:
         sketcher.close()
-    if touched:
-        with db.transaction(con):
-            result.add("clusters", cluster.rebuild(con, touched))
     return result
 
 
