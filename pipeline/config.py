@@ -34,7 +34,7 @@ class DetectConfig:
     seed: int = 1
     scheme: str = "affine32"  # datasketch>=2.0 permutation scheme, stored with the bands
     shingle_size: int = 3  # words per shingle
-    passage_bands: int = 32
+    passage_bands: int = 16
     passage_rows: int = 2
     doc_bands: int = 16
     doc_rows: int = 4

@@ -247,14 +247,17 @@ def _process_batch(
     texts = _texts(con, batch)
     outlets = {seq: texts[seq][0] for seq in batch}
     hasher = sketcher.hasher
-    sketches = sketcher.map([(seq, texts[seq][1]) for seq in batch])
+    # an engine (pipeline.engine) may have stored the bands already: sketch the rest only
+    stored = _sketched(con, batch)
+    sketches = sketcher.map([(seq, texts[seq][1]) for seq in batch if seq not in stored])
     _store_sketches(con, list(sketches.values()), cfg, pid)
 
     passage_edges = _passage_candidates(con, batch, cfg)
     doc_edges = _doc_candidates(con, batch, cfg)
 
-    partners = {old for _, _, old, _ in passage_edges} | {old for _, old in doc_edges}
-    missing = [s for s in partners if s not in sketches]
+    partners = {d for new, _, old, _ in passage_edges for d in (new, old)}
+    partners |= {d for edge in doc_edges for d in edge}
+    missing = sorted(s for s in partners if s not in sketches)
     partner_texts = _texts(con, missing)
     outlets.update({seq: outlet for seq, (outlet, _) in partner_texts.items()})
     sketches.update(sketcher.map([(seq, text) for seq, (_, text) in partner_texts.items()]))
@@ -308,9 +311,28 @@ def _process_batch(
     return {d for a, b, _ in span_rows for d in (a, b)}
 
 
+def _sketched(con: duckdb.DuckDBPyConnection, batch: list[int]) -> set[int]:
+    """Documents of the batch whose signatures and bands are stored already."""
+    rows = con.execute(
+        "select doc_seq from doc_signatures where doc_seq in (select unnest(?))", [batch]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def _store_sketches(
     con: duckdb.DuckDBPyConnection, sketches: list[DocSketch], cfg: DetectConfig, pid: str
 ) -> None:
+    for table, rows in sketch_tables(sketches, cfg, pid).items():
+        db.insert_arrow(con, table, rows)
+
+
+def sketch_tables(
+    sketches: Sequence[DocSketch], cfg: DetectConfig, pid: str
+) -> dict[str, pa.Table]:
+    """Pure: the passages, passage_bands, doc_bands and doc_signatures rows of some sketches.
+
+    Rows follow the order of `sketches`, document by document (pipeline.engine relies on it).
+    """
     flat = [ps for s in sketches for ps in s.passage_shingles]
     sigs = signatures(flat, cfg.num_perm, cfg.seed, cfg.scheme)
     counts = np.array([len(s.passage_shingles) for s in sketches], dtype=np.int64)
@@ -322,32 +344,25 @@ def _store_sketches(
     )
     nonempty = np.array([len(ps) > 0 for ps in flat], dtype=bool)
 
-    db.insert_arrow(
-        con,
-        "passages",
-        pa.table(
-            {
-                "doc_seq": owner,
-                "passage_no": passage_no,
-                "start_char": pa.array([p[0] for s in sketches for p in s.passages], pa.int32()),
-                "end_char": pa.array([p[1] for s in sketches for p in s.passages], pa.int32()),
-                "n_words": pa.array([p[2] for s in sketches for p in s.passages], pa.int32()),
-            }
-        ),
+    out: dict[str, pa.Table] = {}
+    out["passages"] = pa.table(
+        {
+            "doc_seq": owner,
+            "passage_no": passage_no,
+            "start_char": pa.array([p[0] for s in sketches for p in s.passages], pa.int32()),
+            "end_char": pa.array([p[1] for s in sketches for p in s.passages], pa.int32()),
+            "n_words": pa.array([p[2] for s in sketches for p in s.passages], pa.int32()),
+        }
     )
     pb = band_hashes(sigs[nonempty], cfg.passage_bands, cfg.passage_rows)
     nb = cfg.passage_bands
-    db.insert_arrow(
-        con,
-        "passage_bands",
-        pa.table(
-            {
-                "doc_seq": np.repeat(owner[nonempty], nb),
-                "passage_no": np.repeat(passage_no[nonempty], nb),
-                "band_id": np.tile(np.arange(nb, dtype=np.int16), int(nonempty.sum())),
-                "band_hash": pb.reshape(-1),
-            }
-        ),
+    out["passage_bands"] = pa.table(
+        {
+            "doc_seq": np.repeat(owner[nonempty], nb),
+            "passage_no": np.repeat(passage_no[nonempty], nb),
+            "band_id": np.tile(np.arange(nb, dtype=np.int16), int(nonempty.sum())),
+            "band_hash": pb.reshape(-1),
+        }
     )
     # a document's signature: the minimum over its passages' (the union of their shingles)
     doc_sigs = np.full((len(sketches), cfg.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
@@ -358,64 +373,65 @@ def _store_sketches(
     has &= np.array([len(s.shingle_set) > 0 for s in sketches], dtype=bool)
     dbands = band_hashes(doc_sigs[has], cfg.doc_bands, cfg.doc_rows)
     seqs = np.array([s.doc_seq for s in sketches], dtype=np.int64)
-    db.insert_arrow(
-        con,
-        "doc_bands",
-        pa.table(
-            {
-                "doc_seq": np.repeat(seqs[has], cfg.doc_bands),
-                "band_id": np.tile(np.arange(cfg.doc_bands, dtype=np.int16), int(has.sum())),
-                "band_hash": dbands.reshape(-1),
-            }
-        ),
+    out["doc_bands"] = pa.table(
+        {
+            "doc_seq": np.repeat(seqs[has], cfg.doc_bands),
+            "band_id": np.tile(np.arange(cfg.doc_bands, dtype=np.int16), int(has.sum())),
+            "band_hash": dbands.reshape(-1),
+        }
     )
-    db.insert_arrow(
-        con,
-        "doc_signatures",
-        pa.table(
-            {
-                "doc_seq": seqs,
-                "param_id": [pid] * len(seqs),
-                "signature": pa.array(list(doc_sigs), pa.list_(pa.uint32())),
-            }
-        ),
+    out["doc_signatures"] = pa.table(
+        {
+            "doc_seq": seqs,
+            "param_id": [pid] * len(seqs),
+            "signature": pa.array(list(doc_sigs), pa.list_(pa.uint32())),
+        }
     )
+    return out
 
 
 def _passage_candidates(
     con: duckdb.DuckDBPyConnection, batch: list[int], cfg: DetectConfig
 ) -> list[tuple[int, int, int, int]]:
-    """(new doc, new passage, earlier doc, earlier passage) sharing >= min_band_hits bands."""
+    """(new doc, new passage, earlier doc, earlier passage) sharing >= min_band_hits bands.
+
+    band_hash already mixes in the band number, so it alone is the bucket key. Almost every
+    bucket holds one passage; only buckets with two or more members are ranked, so the
+    cost is one probe of the stored keys plus work on the few shared buckets.
+    """
     return con.execute(
         """
         with
         new as (
-            select * from passage_bands where doc_seq in (select unnest($batch))
+            select band_hash, doc_seq, passage_no
+            from passage_bands
+            where doc_seq in (select unnest($batch))
         ),
-        buckets as (
-            select distinct band_id, band_hash from new
+        shared as (
+            select pb.band_hash
+            from passage_bands as pb
+            semi join new as n on n.band_hash = pb.band_hash
+            group by pb.band_hash
+            having count(*) > 1
         ),
         members as (
             select
+                pb.band_hash,
                 pb.doc_seq,
                 pb.passage_no,
-                pb.band_id,
-                pb.band_hash,
-                dense_rank() over (
-                    partition by pb.band_id, pb.band_hash order by pb.doc_seq
-                ) as doc_rank,
+                dense_rank() over (partition by pb.band_hash order by pb.doc_seq) as doc_rank,
             from passage_bands as pb
-            semi join buckets as b on b.band_id = pb.band_id and b.band_hash = pb.band_hash
-        ),
-        hubs as (
-            select * from members where doc_rank <= $max_partners
+            semi join shared as s on s.band_hash = pb.band_hash
         ),
         final as (
-            select n.doc_seq as doc_new, n.passage_no as p_new,
-                   h.doc_seq as doc_old, h.passage_no as p_old,
+            select
+                n.doc_seq as doc_new,
+                n.passage_no as p_new,
+                h.doc_seq as doc_old,
+                h.passage_no as p_old,
             from new as n
-            inner join hubs as h on h.band_id = n.band_id and h.band_hash = n.band_hash
-            where h.doc_seq < n.doc_seq
+            inner join members as h on h.band_hash = n.band_hash
+            where h.doc_seq < n.doc_seq and h.doc_rank <= $max_partners
             group by all
             having count(*) >= $min_hits
         )
@@ -433,24 +449,27 @@ def _doc_candidates(
         """
         with
         new as (
-            select * from doc_bands where doc_seq in (select unnest($batch))
+            select band_hash, doc_seq from doc_bands where doc_seq in (select unnest($batch))
         ),
-        buckets as (
-            select distinct band_id, band_hash from new
+        shared as (
+            select d.band_hash
+            from doc_bands as d
+            semi join new as n on n.band_hash = d.band_hash
+            group by d.band_hash
+            having count(*) > 1
         ),
         members as (
             select
-                d.doc_seq,
-                d.band_id,
                 d.band_hash,
-                row_number() over (partition by d.band_id, d.band_hash order by d.doc_seq) as rk,
+                d.doc_seq,
+                row_number() over (partition by d.band_hash order by d.doc_seq) as rk,
             from doc_bands as d
-            semi join buckets as b on b.band_id = d.band_id and b.band_hash = d.band_hash
+            semi join shared as s on s.band_hash = d.band_hash
         ),
         final as (
             select distinct n.doc_seq as doc_new, h.doc_seq as doc_old,
             from new as n
-            inner join members as h on h.band_id = n.band_id and h.band_hash = n.band_hash
+            inner join members as h on h.band_hash = n.band_hash
             where h.doc_seq < n.doc_seq and h.rk <= $max_partners
         )
         select * from final order by all
