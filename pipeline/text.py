@@ -34,12 +34,12 @@ def normalise_word(word: str) -> str:
 
 
 def tokenize(text: str) -> Tokens:
-    words, starts, ends = [], [], []
-    for m in WORD_RE.finditer(text):
-        words.append(normalise_word(m.group()))
-        starts.append(m.start())
-        ends.append(m.end())
-    return Tokens(words, np.asarray(starts, np.int32), np.asarray(ends, np.int32), text)
+    spans = [m.span() for m in WORD_RE.finditer(text)]
+    words = words_only(text)
+    if len(words) != len(spans):  # casefolding changed a word boundary: word by word
+        words = [normalise_word(text[a:b]) for a, b in spans]
+    bounds = np.array(spans, dtype=np.int32).reshape(-1, 2)
+    return Tokens(words, bounds[:, 0].copy(), bounds[:, 1].copy(), text)
 
 
 def words_only(text: str) -> list[str]:
@@ -98,8 +98,11 @@ def split_passages(
 
 # --- quotation marks --------------------------------------------------------------------
 
-_OPEN = {"“": "”", "„": "“", "«": "»", '"': '"'}
-_SINGLE_OPEN_RE = re.compile(r"(?:(?<=^)|(?<=[\s(\[—–-]))‘")
+_CLOSE = {"“": "”", "„": "“", "«": "»", '"': '"'}
+# an opening mark; ‘ opens only where no letter or digit stands before it (not in "rock‘n")
+_OPENER_RE = re.compile(r'[“„«"]|(?<![^\W_])‘')
+# ’ closes a quotation only where no letter follows it: "don’t" is an apostrophe
+_CLOSE_SINGLE_RE = re.compile(r"’(?![^\W\d_])")
 
 
 def quote_regions(text: str) -> list[tuple[int, int]]:
@@ -109,37 +112,20 @@ def quote_regions(text: str) -> list[tuple[int, int]]:
     several paragraphs, to the end of the paragraph.
     """
     regions: list[tuple[int, int]] = []
-    pos = 0
-    for para in re.finditer(r"[^\n]+", text):
-        p_start, p_end = para.span()
-        i = p_start
-        while i < p_end:
-            ch = text[i]
-            close = _OPEN.get(ch)
-            if close is None and ch == "‘" and (i == p_start or not text[i - 1].isalnum()):
-                close = "’"
-            if close is None:
-                i += 1
-                continue
-            j = _find_close(text, i + 1, p_end, close)
-            regions.append((i, j))
-            i = j + 1
-        pos = p_end
-    del pos
+    i, n = 0, len(text)
+    while (m := _OPENER_RE.search(text, i)) is not None:
+        start = m.start()
+        p_end = text.find("\n", start)
+        p_end = n if p_end < 0 else p_end
+        if m.group() == "‘":
+            close = _CLOSE_SINGLE_RE.search(text, start + 1, p_end)
+            end = close.end() if close else p_end
+        else:
+            k = text.find(_CLOSE[m.group()], start + 1, p_end)
+            end = k + 1 if k >= 0 else p_end
+        regions.append((start, end))
+        i = max(end, start + 1)
     return regions
-
-
-def _find_close(text: str, start: int, end: int, close: str) -> int:
-    j = start
-    while j < end:
-        if text[j] == close:
-            # ’ is also an apostrophe: a closing single quote is not followed by a letter
-            if close == "’" and j + 1 < end and text[j + 1].isalpha():
-                j += 1
-                continue
-            return j + 1
-        j += 1
-    return end
 
 
 def quoted_share(regions: list[tuple[int, int]], start: int, end: int) -> float:
