@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -63,11 +63,19 @@ def record_lines(
         con.unregister("_outlet_lines_batch")
 
 
-def relearn(con: duckdb.DuckDBPyConnection, texts: dict[str, str], min_docs: int) -> set[str]:
-    """Re-decide the hashes in `texts` (hash -> line text); return those that changed state."""
-    if not texts:
+def relearn(
+    con: duckdb.DuckDBPyConnection,
+    hashes: set[str],
+    text_of: Callable[[set[str]], dict[str, str]],
+    min_docs: int,
+) -> set[str]:
+    """Re-decide these line hashes; return those that changed state.
+
+    text_of gives the line text of hashes about to be learned (stored for people to read).
+    """
+    if not hashes:
         return set()
-    keys = list(texts)
+    keys = list(hashes)
     stats = con.execute(
         """
         select line_hash, count(distinct outlet), count(distinct doc_id), any_value(outlet)
@@ -87,7 +95,7 @@ def relearn(con: duckdb.DuckDBPyConnection, texts: dict[str, str], min_docs: int
     learn: list[tuple[str, str, str, int]] = []
     for h, n_outlets, n_docs, outlet in stats:
         if n_outlets == 1 and n_docs >= min_docs and not outlet.startswith(PLACEHOLDER_PREFIX):
-            learn.append((h, outlet, texts[h], n_docs))
+            learn.append((h, outlet, "", n_docs))
     now = {h for h, *_ in learn}
     added = now - set(before)
     dropped = set(before) - now
@@ -97,7 +105,8 @@ def relearn(con: duckdb.DuckDBPyConnection, texts: dict[str, str], min_docs: int
             [sorted(dropped)],
         )
     if added:
-        rows = [r for r in learn if r[0] in added]
+        texts = text_of(added)
+        rows = [(h, o, texts.get(h, ""), n) for h, o, _, n in learn if h in added]
         db.insert_arrow(
             con,
             "learned_boilerplate",

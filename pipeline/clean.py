@@ -9,9 +9,8 @@ import logging
 import multiprocessing
 import os
 import re
-import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -90,18 +89,15 @@ def decode_bytes(raw: bytes, is_html: bool = False) -> str:
     return raw.decode(best.encoding, errors="replace")
 
 
+_BAD_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff]")
+
+
 def looks_binary(text: str) -> bool:
-    """Text whose characters are mostly control or replacement characters."""
+    """Text whose characters are mostly control, private-use or replacement characters."""
     sample = text[:20_000]
     if not sample:
         return False
-    # per distinct character, not per character: a page has a few hundred distinct ones
-    bad = sum(
-        n
-        for ch, n in Counter(sample).items()
-        if ch == "\ufffd" or (unicodedata.category(ch) in ("Cc", "Co", "Cn") and ch not in "\n\r\t")
-    )
-    return bad > len(sample) * 0.1
+    return len(_BAD_CHARS_RE.findall(sample)) > len(sample) * 0.1
 
 
 # --- rule application -------------------------------------------------------------------
@@ -111,13 +107,39 @@ def looks_binary(text: str) -> bool:
 
 
 @functools.lru_cache(maxsize=16)
-def _compiled(language: str | None) -> tuple[tuple, tuple]:
+def _compiled(language: str | None) -> tuple[tuple, tuple, re.Pattern]:
     line_rules, blocks = rules.rules_for(language)
     flags = lambda fam: 0 if fam in rules.CASE_SENSITIVE else re.I  # noqa: E731
+    # every line rule in one alternation, in table order: one C-level match per line finds
+    # the first rule that matches (a rule per group, case-insensitive ones scoped with (?i:))
+    combined = re.compile(
+        "|".join(
+            f"(?P<r{i}>{'(?i:' if flags(r.family) else '(?:'}{r.pattern}))"
+            for i, r in enumerate(line_rules)
+        )
+    )
     return (
         tuple((r.family, re.compile(r.pattern, flags(r.family)), r.max_words) for r in line_rules),
         tuple((b.family, re.compile(b.pattern, flags(b.family)), b.to_end) for b in blocks),
+        combined,
     )
+
+
+def _first_rule(s: str, line_rules: tuple, combined: re.Pattern) -> str | None:
+    """Family of the first rule (table order) that matches line s within its word bound."""
+    m = combined.match(s)
+    if m is None:
+        return None
+    first = int(m.lastgroup[1:])
+    n_words = None
+    for fam, rx, max_words in line_rules[first:]:
+        if rx.match(s):
+            if max_words is not None:
+                n_words = _words(s) if n_words is None else n_words
+                if n_words > max_words:
+                    continue
+            return fam
+    return None
 
 
 _CREDIT_RE = re.compile(rules.RULES["*"][0].pattern)
@@ -174,7 +196,7 @@ def strip_boilerplate(
     text: str, title: str | None = None, language: str | None = None
 ) -> CleanResult:
     """Apply the rule families to plain article text; return kept text and removals."""
-    line_rules, blocks = _compiled(language)
+    line_rules, blocks, combined = _compiled(language)
     lines = [_Line(t) for t in _normalise(text).split("\n")]
     found_title = title
     _mark_top(lines, title)
@@ -204,15 +226,7 @@ def strip_boilerplate(
                 break
         if ln.kind:
             continue
-        n_words = None
-        for fam, rx, max_words in line_rules:
-            if rx.match(s):
-                if max_words is not None:
-                    n_words = _words(s) if n_words is None else n_words
-                    if n_words > max_words:
-                        continue
-                ln.kind = fam
-                break
+        ln.kind = _first_rule(s, line_rules, combined)
 
     # context: the heading above an "(Image: ...)" caption, the caption above a credit line
     for i, ln in enumerate(lines):
@@ -266,14 +280,14 @@ def _mark_top(lines: list[_Line], title: str | None) -> None:
 
 def _assemble(lines: list[_Line], title: str | None) -> CleanResult:
     kept: list[str] = []
-    keys: list[str] = []
+    keys: dict[str, None] = {}  # ordered set
     removed: list[Removal] = []
     for ln in lines:
         if ln.kind is None:
             kept.append(ln.text)
             key = boilerplate.line_key(ln.text)
-            if key is not None and key not in keys:
-                keys.append(key)
+            if key is not None:
+                keys[key] = None
         elif removed and removed[-1].kind == ln.kind and _was_previous_removed(kept):
             removed[-1] = Removal(ln.kind, removed[-1].text + "\n" + ln.text.strip())
         else:
@@ -281,7 +295,13 @@ def _assemble(lines: list[_Line], title: str | None) -> CleanResult:
             kept.append("\x00")  # marks where a removal happened, for merging runs
     clean = "\n".join(k for k in kept if k != "\x00")
     clean = re.sub(r"\n{3,}", "\n\n", clean).strip()
-    return CleanResult(text=clean, removed=tuple(removed), title=title, line_keys=tuple(keys))
+    return CleanResult(
+        text=clean,
+        removed=tuple(removed),
+        title=title,
+        line_keys=tuple(keys),
+        n_words=_words(clean),
+    )
 
 
 def _was_previous_removed(kept: list[str]) -> bool:
@@ -350,7 +370,9 @@ def apply_learned(result: CleanResult, learned: frozenset[str], max_share: float
     for ln in hits:
         ln.kind = "learned"
     extra = _assemble(lines, result.title)
-    return dataclasses.replace(result, text=extra.text, removed=result.removed + extra.removed)
+    return dataclasses.replace(
+        result, text=extra.text, removed=result.removed + extra.removed, n_words=extra.n_words
+    )
 
 
 # --- HTML ---------------------------------------------------------------------------------
@@ -461,8 +483,17 @@ class Cleaner:
         self._pool: ProcessPoolExecutor | None = None
 
     def map(self, items: list[tuple[bytes, str, str | None, str | None, int]]) -> list:
+        return self.submit(items)()
+
+    def submit(
+        self, items: list[tuple[bytes, str, str | None, str | None, int]]
+    ) -> Callable[[], list]:
+        """Start cleaning items; the returned function waits for and returns the outcomes.
+
+        With a pool, the caller stores the previous batch while this one is cleaned.
+        """
         if self.workers < 2 or len(items) < self.cfg.pool_min_docs:
-            return [_clean_one(it) for it in items]
+            return lambda: [_clean_one(it) for it in items]
         if self._pool is None:
             # forkserver: workers never inherit the parent's DuckDB threads; preloading the
             # extractor makes each fork cheap
@@ -470,7 +501,8 @@ class Cleaner:
             ctx.set_forkserver_preload(["pipeline.clean", "trafilatura"])
             self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
         chunk = max(1, min(16, len(items) // (self.workers * 4)))
-        return list(self._pool.map(_clean_one, items, chunksize=chunk))
+        results = self._pool.map(_clean_one, items, chunksize=chunk)
+        return lambda: list(results)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -596,6 +628,7 @@ def run(
             ]
             if not pending:
                 break
+            previous = None
             for start in range(0, len(pending), cfg.clean.batch_docs):
                 chunk = pending[start : start + cfg.clean.batch_docs]
                 for row in chunk:
@@ -610,7 +643,12 @@ def run(
                     (raws[doc_id], fmt, url, title, cfg.clean.max_bytes)
                     for doc_id, _, fmt, url, title, _ in chunk
                 ]
-                _store(con, chunk, cleaner.map(items), raws, cfg, result, run_id)
+                outcomes = cleaner.submit(items)  # cleaned while the previous batch is stored
+                if previous is not None:
+                    _store(con, previous[0], previous[1](), previous[2], cfg, result, run_id)
+                previous = (chunk, outcomes, raws)
+            if previous is not None:
+                _store(con, previous[0], previous[1](), previous[2], cfg, result, run_id)
     return result
 
 
@@ -634,43 +672,76 @@ def _store(
         else:
             good.append((doc_id, outlet, outcome))
     with db.transaction(con):
-        boilerplate.record_lines(con, ((d, o, c.line_keys) for d, o, c in good))
-        texts: dict[str, str] = {}
-        for _, _, c in good:
-            for line in c.text.split("\n"):
-                key = boilerplate.line_key(line)
-                if key is not None:
-                    texts.setdefault(key, line.strip())
-        changed = boilerplate.relearn(con, texts, cfg.clean.learn_min_docs)
-        batch_ids = {d for d, _, _ in good}
-        stale = [d for d in boilerplate.docs_with(con, changed) if d not in batch_ids]
-        if stale:
-            invalidate(con, stale)
-            result.add("recleaned", len(stale))
-            log.info("learned boilerplate changed: %d documents re-queued", len(stale))
-        learned = boilerplate.learned_for(con, (o for _, o, _ in good))
+        learned = learn(con, good, cfg.clean, result)
         rows: list[tuple[str, CleanResult]] = []
         for doc_id, outlet, cleaned in good:
             source, fmt = formats[doc_id]
-            cleaned = apply_learned(cleaned, learned[outlet], cfg.clean.learn_max_share)
-            if _words(cleaned.text) < max(cfg.clean.min_words, 1):
-                reason = "no article text found" if fmt == "html" else "no text left after cleaning"
-                rejected.append(Rejection(source, "clean", reason, None, len(raws[doc_id]), doc_id))
+            done = finish_document(cleaned, learned[outlet], cfg.clean, fmt)
+            if isinstance(done, str):
+                rejected.append(Rejection(source, "clean", done, None, len(raws[doc_id]), doc_id))
                 continue
-            rows.append((doc_id, cleaned))
-        _insert(con, rows)
+            rows.append((doc_id, done))
+        insert_cleaned(con, rows)
         db.record_rejections(con, rejected, run_id)
     result.rejected.extend(rejected)
     result.add("cleaned", len(rows))
     result.add("removed_spans", sum(len(c.removed) for _, c in rows))
 
 
-def _insert(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, CleanResult]]) -> None:
+def learn(
+    con: duckdb.DuckDBPyConnection,
+    good: Sequence[tuple[str, str, CleanResult]],
+    cfg: CleanConfig,
+    result: StageResult,
+) -> dict[str, frozenset[str]]:
+    """Record the (doc_id, outlet, rule-cleaned) lines, relearn, re-queue stale documents;
+    returns the learned line hashes of the outlets in `good`."""
+    boilerplate.record_lines(con, ((d, o, c.line_keys) for d, o, c in good))
+
+    def text_of(keys: set[str]) -> dict[str, str]:
+        # line texts only for the few hashes being learned (hashing every line is costly)
+        found: dict[str, str] = {}
+        for _, _, c in good:
+            if keys.isdisjoint(c.line_keys):
+                continue
+            for line in c.text.split("\n"):
+                key = boilerplate.line_key(line)
+                if key in keys:
+                    found.setdefault(key, line.strip())
+        return found
+
+    keys = {k for _, _, c in good for k in c.line_keys}
+    changed = boilerplate.relearn(con, keys, text_of, cfg.learn_min_docs)
+    batch_ids = {d for d, _, _ in good}
+    stale = [d for d in boilerplate.docs_with(con, changed) if d not in batch_ids]
+    if stale:
+        invalidate(con, stale)
+        result.add("recleaned", len(stale))
+        log.info("learned boilerplate changed: %d documents re-queued", len(stale))
+    return boilerplate.learned_for(con, (o for _, o, _ in good))
+
+
+def word_count(cleaned: CleanResult) -> int:
+    return cleaned.n_words if cleaned.n_words >= 0 else _words(cleaned.text)
+
+
+def finish_document(
+    cleaned: CleanResult, learned: frozenset[str], cfg: CleanConfig, fmt: str
+) -> CleanResult | str:
+    """Pure: the outlet's learned lines removed; the rejection reason when too little is left."""
+    cleaned = apply_learned(cleaned, learned, cfg.learn_max_share)
+    if word_count(cleaned) < max(cfg.min_words, 1):
+        return "no article text found" if fmt == "html" else "no text left after cleaning"
+    return cleaned
+
+
+def insert_cleaned(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, CleanResult]]) -> None:
+    """Store finished clean results (cleaned and removed_spans); idempotent."""
     cleaned = pa.table(
         {
             "doc_id": [d for d, _ in rows],
             "clean_text": [c.text for _, c in rows],
-            "n_words": pa.array([_words(c.text) for _, c in rows], pa.int32()),
+            "n_words": pa.array([word_count(c) for _, c in rows], pa.int32()),
             "title": [c.title for _, c in rows],
             "author": [c.author for _, c in rows],
             "sitename": [c.sitename for _, c in rows],

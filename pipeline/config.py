@@ -23,7 +23,7 @@ class CleanConfig:
     min_words: int = 5
     learn_min_docs: int = 3  # an outlet's line in this many of its documents is boilerplate
     learn_max_share: float = 0.5  # learned lines never take more of a document than this
-    batch_docs: int = 500  # documents per transaction
+    batch_docs: int = 2000  # documents per transaction
     workers: int = 0  # cleaning processes; 0 = all cores
     pool_min_docs: int = 48  # smaller batches are cleaned in-process (no pool start-up)
 

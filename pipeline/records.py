@@ -54,6 +54,7 @@ class CleanResult:
     url: str | None = None
     published_at: datetime | None = None
     line_keys: tuple[str, ...] = ()  # hashes of the lines the rules kept (outlet learning)
+    n_words: int = -1  # words of text, counted where the text was made; -1 when unknown
 
 
 @dataclass(frozen=True, slots=True)
