@@ -18,7 +18,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -118,9 +118,20 @@ class Sketcher:
         self._pool: ProcessPoolExecutor | None = None
 
     def map(self, items: list[tuple[int, str]]) -> dict[int, DocSketch]:
+        return self.submit(items)()
+
+    def local(self, items: list[tuple[int, str]]) -> dict[int, DocSketch]:
+        """In this process (a few partner documents: not worth queueing behind a batch)."""
+        return {seq: sketch_document(seq, text, self.cfg, self.hasher) for seq, text in items}
+
+    def submit(self, items: list[tuple[int, str]]) -> Callable[[], dict[int, DocSketch]]:
+        """Start sketching; the returned function waits for the sketches.
+
+        With a pool, the caller works on the previous batch while this one is sketched.
+        """
         cfg = self.cfg
         if self.workers < 2 or len(items) < cfg.pool_min_docs:
-            return {seq: sketch_document(seq, text, cfg, self.hasher) for seq, text in items}
+            return lambda: self.local(items)
         if self._pool is None:
             # forkserver: workers never inherit the parent's DuckDB threads
             ctx = multiprocessing.get_context("forkserver")
@@ -128,13 +139,18 @@ class Sketcher:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
         size = -(-len(items) // (self.workers * 4))
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
-        texts = dict(items)
-        out: dict[int, DocSketch] = {}
-        for part in self._pool.map(_sketch_chunk, chunks, [cfg] * len(chunks)):
-            for sk in part:
-                sk.text = texts[sk.doc_seq]
-                out[sk.doc_seq] = sk
-        return out
+        parts = self._pool.map(_sketch_chunk, chunks, [cfg] * len(chunks))
+
+        def wait() -> dict[int, DocSketch]:
+            texts = dict(items)
+            out: dict[int, DocSketch] = {}
+            for part in parts:
+                for sk in part:
+                    sk.text = texts[sk.doc_seq]
+                    out[sk.doc_seq] = sk
+            return out
+
+        return wait
 
     def close(self) -> None:
         if self._pool is not None:
@@ -205,13 +221,26 @@ def run(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None) 
     seqs = [r[0] for r in pending]
     hasher = TokenHasher()
     sketcher = Sketcher(dcfg, hasher)
+    batches = [seqs[i : i + dcfg.batch_docs] for i in range(0, len(seqs), dcfg.batch_docs)]
+
+    def start(batch: list[int]) -> tuple[dict[int, tuple[str, str]], Callable]:
+        texts = _texts(con, batch)
+        # an engine (pipeline.engine) may have stored the bands already: sketch the rest only
+        stored = _sketched(con, batch)
+        return texts, sketcher.submit([(s, texts[s][1]) for s in batch if s not in stored])
+
     try:
-        for start in range(0, len(seqs), dcfg.batch_docs):
-            batch = seqs[start : start + dcfg.batch_docs]
+        upcoming = start(batches[0]) if batches else None
+        for i, batch in enumerate(batches):
+            texts, sketches = upcoming
+            # the next batch is sketched on the pool while this one is joined and aligned
+            upcoming = start(batches[i + 1]) if i + 1 < len(batches) else None
             # the batch's clusters are rebuilt in the batch's own transaction: a run killed
             # after any commit leaves no spans without their clusters
             with db.transaction(con):
-                touched = _process_batch(con, batch, dcfg, pid, sketcher, result, run_id)
+                touched = _process_batch(
+                    con, batch, texts, sketches(), dcfg, pid, sketcher, result, run_id
+                )
                 if touched:
                     result.add("clusters", cluster.rebuild(con, touched))
     finally:
@@ -237,19 +266,18 @@ def _texts(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> dict[int, tup
 def _process_batch(
     con: duckdb.DuckDBPyConnection,
     batch: list[int],
+    texts: dict[int, tuple[str, str]],
+    sketches: dict[int, DocSketch],
     cfg: DetectConfig,
     pid: str,
     sketcher: Sketcher,
     result: StageResult,
     run_id: str | None,
 ) -> set[int]:
-    """Detect one batch; returns the documents that got new spans."""
-    texts = _texts(con, batch)
+    """Detect one batch (sketches of its documents not stored yet are given); returns the
+    documents that got new spans."""
     outlets = {seq: texts[seq][0] for seq in batch}
     hasher = sketcher.hasher
-    # an engine (pipeline.engine) may have stored the bands already: sketch the rest only
-    stored = _sketched(con, batch)
-    sketches = sketcher.map([(seq, texts[seq][1]) for seq in batch if seq not in stored])
     _store_sketches(con, list(sketches.values()), cfg, pid)
 
     passage_edges = _passage_candidates(con, batch, cfg)
@@ -260,7 +288,7 @@ def _process_batch(
     missing = sorted(s for s in partners if s not in sketches)
     partner_texts = _texts(con, missing)
     outlets.update({seq: outlet for seq, (outlet, _) in partner_texts.items()})
-    sketches.update(sketcher.map([(seq, text) for seq, (_, text) in partner_texts.items()]))
+    sketches.update(sketcher.local([(seq, text) for seq, (_, text) in partner_texts.items()]))
 
     verified: dict[tuple[int, int], set[str]] = {}
     for new, p_new, old, p_old in passage_edges:

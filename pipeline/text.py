@@ -47,12 +47,46 @@ def words_only(text: str) -> list[str]:
     return WORD_RE.findall(text.casefold().replace("’", "'"))
 
 
+_CLAUSE_CHAR_RE = re.compile(r"""[,;:"”“]""")
+
+
+def _clause_cuts(text: str) -> list[int]:
+    """Where _CLAUSE_RE would cut, found from its few trigger characters (many times faster
+    than trying its look-behind alternatives at every position)."""
+    n = len(text)
+    cuts = []
+    for m in _CLAUSE_CHAR_RE.finditer(text):
+        i = m.start()
+        ch = text[i]
+        if ch == "“":  # whitespace before an opening quote
+            j = i
+            while j > 0 and text[j - 1].isspace():
+                j -= 1
+            if j < i:
+                cuts.append(j)
+            continue
+        k = i + 1
+        if k >= n or not text[k].isspace():
+            continue
+        if ch in ';:"”':  # after a semicolon, a colon or a quotation mark
+            cuts.append(k)
+            continue
+        e = k  # "word, “..." : a comma before a quotation
+        while e < n and text[e].isspace():
+            e += 1
+        prev = text[i - 1] if i else ""
+        if e < n and text[e] in '"“‘' and (prev.isalnum() or prev == "_"):
+            cuts.append(k)
+    return cuts
+
+
 def _segments(text: str) -> list[tuple[int, int]]:
     """Paragraphs split at sentence ends, quotation boundaries, semicolons and colons."""
     cuts = {0, len(text)}
-    for rx in (_PARA_RE, _SENTENCE_END_RE, _CLAUSE_RE):
+    for rx in (_PARA_RE, _SENTENCE_END_RE):
         for m in rx.finditer(text):
-            cuts.add(m.end() if rx is not _CLAUSE_RE else m.start())
+            cuts.add(m.end())
+    cuts.update(_clause_cuts(text))
     points = sorted(cuts)
     out = []
     for a, b in zip(points, points[1:], strict=False):

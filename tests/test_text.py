@@ -36,3 +36,19 @@ def test_quote_regions_run_to_close_or_paragraph_end():
     start = text.index("We will")
     assert quoted_share(regions, start, start + 10) == 1.0
     assert quoted_share(regions, 0, 7) == 0.0
+
+
+def test_clause_cuts_equal_the_reference_regex_on_real_text():
+    from pathlib import Path
+
+    from pipeline.text import _CLAUSE_RE, _clause_cuts
+
+    root = Path(__file__).resolve().parent.parent
+    files = sorted(root.glob("seeds/*.txt")) + sorted(root.glob("tests/fixtures/**/*.txt"))
+    texts = [f.read_text(encoding="utf-8") for f in files]
+    texts.append('He said: “Go” — then ‘fine,’ she said, “ok”; and "more" quotes, “x”')
+    assert len(texts) > 20
+    for text in texts:
+        assert sorted(set(_clause_cuts(text))) == sorted(
+            {m.start() for m in _CLAUSE_RE.finditer(text)}
+        )
