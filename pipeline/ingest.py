@@ -136,6 +136,27 @@ class MetadataIndex:
 
     def __init__(self) -> None:
         self._manifests: dict[Path, dict[Path, dict]] = {}
+        self._resolved: dict[Path, Path] = {}  # folder -> resolved folder
+        self._names: dict[Path, frozenset[str]] = {}  # folder -> file names (sidecar check)
+
+    def _resolve(self, file: Path) -> Path:
+        """file.resolve(), resolving each folder once (a stat per path part is costly)."""
+        folder = file.parent
+        if folder not in self._resolved:
+            self._resolved[folder] = folder.resolve()
+        resolved = self._resolved[folder] / file.name
+        return resolved.resolve() if file.is_symlink() else resolved
+
+    def _has_sidecar(self, file: Path) -> bool:
+        folder = file.parent
+        if folder not in self._names:
+            try:
+                self._names[folder] = frozenset(
+                    e.name for e in os.scandir(folder) if e.name.endswith(".json")
+                )
+            except OSError:
+                self._names[folder] = frozenset()
+        return file.name + ".json" in self._names[folder]
 
     def _manifest(self, folder: Path) -> dict[Path, dict]:
         if folder not in self._manifests:
@@ -157,11 +178,11 @@ class MetadataIndex:
 
     def lookup(self, file: Path) -> dict:
         record: dict = {}
-        resolved = file.resolve()
+        resolved = self._resolve(file)
         for folder in reversed([resolved.parent, *resolved.parents][:4]):
             record.update(self._manifest(folder).get(resolved, {}))
         sidecar = file.with_name(file.name + ".json")
-        if sidecar.is_file():
+        if self._has_sidecar(file) and sidecar.is_file():
             loaded = json.loads(sidecar.read_text(encoding="utf-8"))
             if not isinstance(loaded, dict):
                 raise ValueError(f"sidecar {sidecar.name} is not a JSON object")
@@ -316,7 +337,7 @@ def run(
     paths: Sequence[Path],
     outlet: str | None = None,
     run_id: str | None = None,
-    batch_size: int = 500,
+    batch_size: int = 2000,
 ) -> StageResult:
     """Ingest files and folders; bad inputs are recorded in rejected_inputs, the rest go on.
 
