@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import re
 import uuid
 from collections.abc import Iterator, Sequence
@@ -61,6 +62,9 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     except duckdb.Error as exc:
         raise translate_error(path, exc) from exc
     try:
+        # a setting, not a connect() config: another connection to the same file in this
+        # process (tests, a notebook) would refuse a different config
+        con.execute(f"set memory_limit = '{_memory_limit()}'")
         if not read_only:
             migrate(con)
             create_views(con)
@@ -73,6 +77,15 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
         con.close()
         raise
     return con
+
+
+def _memory_limit() -> str:
+    """DuckDB's memory limit: NEWSDEDUP_MEMORY_LIMIT, default 1GB. Past it, DuckDB spills
+    joins and aggregates to disk instead of growing (its own default is 80% of RAM)."""
+    value = os.environ.get("NEWSDEDUP_MEMORY_LIMIT", "1GB").strip()
+    if not re.fullmatch(r"\d+(?:\.\d+)?\s*[KMGT]i?B", value, re.I):
+        raise DatabaseError(f"NEWSDEDUP_MEMORY_LIMIT={value!r}: expected a size such as 1GB")
+    return value
 
 
 def translate_error(path: Path | None, exc: duckdb.Error) -> DatabaseError:
