@@ -13,13 +13,18 @@ $(BIN)/newsdedup: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $@
 
+# the test suite runs the Ray engine for real (tests/test_engine.py)
+$(VENV)/.ray: $(BIN)/newsdedup
+	$(BIN)/python -m pip install -q -e '.[dev,ray]'
+	@touch $@
+
 install: $(BIN)/newsdedup
 
 run: install
 	$(BIN)/newsdedup run seeds/ --db $(DB)
 	$(BIN)/newsdedup report --db $(DB)
 
-test: install
+test: install $(VENV)/.ray
 	$(BIN)/python -m pytest
 
 lint: install
