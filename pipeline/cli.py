@@ -99,6 +99,16 @@ def _errors() -> Iterator[None]:
         raise typer.Exit(EXIT_FAILED) from None
 
 
+@contextlib.contextmanager
+def _reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The database opened read-only for a command that only looks."""
+    con = db.connect(db_path, read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -215,11 +225,8 @@ def show_cmd(
 ) -> None:
     """One document: metadata, clean text, and each removed span with its family."""
     with _errors():
-        con = db.connect(db_path, read_only=True)
-        try:
+        with _reading(db_path) as con:
             view = clean.describe(con, doc_id)
-        finally:
-            con.close()
         if fmt is Format.json:
             out = {k: report._plain(v) for k, v in view.meta.items()}
             out["clean_text"] = view.clean_text
@@ -368,11 +375,8 @@ def explain_cmd(
     if fmt not in ("text", "json"):
         raise typer.BadParameter("use text or json", param_hint="--format")
     with _errors():
-        con = db.connect(db_path, read_only=True)
-        try:
+        with _reading(db_path) as con:
             ex = explain.explain(con, doc_a, doc_b, Config.load().detect)
-        finally:
-            con.close()
         typer.echo(explain.render(ex, fmt))
 
 

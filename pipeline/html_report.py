@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from pipeline import report
 from pipeline.errors import PipelineError
 from pipeline.report import _plain
 
@@ -294,24 +295,10 @@ def _tables(con: duckdb.DuckDBPyConnection, caps: Caps) -> list[dict[str, Any]]:
 def build(con: duckdb.DuckDBPyConnection, caps: Caps | None = None) -> dict[str, Any]:
     """The page's data: headline figures, network, timelines, side-by-side texts, tables."""
     caps = caps or Caps()
-    n_docs, n_outlets, n_words = con.execute(
-        "select count(*), count(distinct outlet), coalesce(sum(n_words), 0) from articles"
-    ).fetchall()[0]
-    n_clusters, n_occ = con.execute(
-        "select count(*), coalesce(sum(n_occurrences), 0) from reuse_clusters"
-    ).fetchall()[0]
     return {
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "caps": asdict(caps),
-        "figures": [
-            ["articles", int(n_docs)],
-            ["outlets", int(n_outlets)],
-            ["words", int(n_words)],
-            ["reuse clusters", int(n_clusters)],
-            ["shared passages", int(n_occ)],
-            ["syndicated pairs", _count(con, "select count(*) from syndication")],
-            ["rejected inputs", _count(con, "select count(*) from rejected_inputs")],
-        ],
+        "figures": [[name, value] for name, value in report.headline(con).items()],
         "network": _network(con, caps),
         "clusters": _clusters(con, caps),
         "pairs": _pairs(con, caps),

@@ -93,16 +93,31 @@ def format_rows(cols: list[str], rows: list[tuple], fmt: str) -> str:
     return "\n".join(out)
 
 
-def overview(con: duckdb.DuckDBPyConnection, limit: int = 10) -> str:
-    """The reuse report printed by `newsdedup report` with no view named."""
+def headline(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The store in a few figures (the overview's first line, the HTML report's header)."""
     n_docs, n_outlets, n_words = con.execute(
         "select count(*), count(distinct outlet), coalesce(sum(n_words), 0) from articles"
     ).fetchall()[0]
     n_clusters, n_occ = con.execute(
         "select count(*), coalesce(sum(n_occurrences), 0) from reuse_clusters"
     ).fetchall()[0]
-    n_synd = con.execute("select count(*) from syndication").fetchall()[0][0]
-    n_rej = con.execute("select count(*) from rejected_inputs").fetchall()[0][0]
+    return {
+        "articles": int(n_docs),
+        "outlets": int(n_outlets),
+        "words": int(n_words),
+        "reuse clusters": int(n_clusters),
+        "shared passages": int(n_occ),
+        "syndicated pairs": con.execute("select count(*) from syndication").fetchall()[0][0],
+        "rejected inputs": con.execute("select count(*) from rejected_inputs").fetchall()[0][0],
+    }
+
+
+def overview(con: duckdb.DuckDBPyConnection, limit: int = 10) -> str:
+    """The reuse report printed by `newsdedup report` with no view named."""
+    h = headline(con)
+    n_docs, n_outlets, n_words = h["articles"], h["outlets"], h["words"]
+    n_clusters, n_occ = h["reuse clusters"], h["shared passages"]
+    n_synd, n_rej = h["syndicated pairs"], h["rejected inputs"]
     parts = [
         "newsdedup reuse report",
         f"{n_docs} articles from {n_outlets} outlets ({n_words} words); "
