@@ -77,7 +77,8 @@ def test_sigkill_at_random_instants_then_rerun_equals_a_clean_run(corpus, refere
         proc.wait(timeout=60)
         if path.exists():  # the file opens after every kill, whatever it was doing
             con = duckdb.connect(str(path), read_only=True)
-            con.execute("select count(*) from documents").fetchall()
+            # a kill before the first migration committed leaves a valid, empty database
+            con.execute("select count(*) from information_schema.tables").fetchall()
             con.close()
     assert killed >= KILL_POINTS // 2, f"runs finished before the kill: {delays}"
     proc = subprocess.run(
