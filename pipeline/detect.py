@@ -91,17 +91,20 @@ def sketch_document(doc_seq: int, text: str, cfg: DetectConfig, hasher: TokenHas
 _WORKER_HASHER: TokenHasher | None = None
 
 
-def _sketch_chunk(items: list[tuple[int, str]], cfg: DetectConfig) -> list[DocSketch]:
-    """Worker: sketches without their texts (the parent has them; no need to ship them back)."""
+def _sketch_chunk(
+    items: list[tuple[int, str]], cfg: DetectConfig, pid: str | None = None
+) -> tuple[list[DocSketch], dict[str, pa.Table] | None]:
+    """Worker: sketches without their texts (the parent has them; no need to ship them back)
+    and, given the parameter id, their table rows (signatures and band keys computed here,
+    not in the parent)."""
     global _WORKER_HASHER
     if _WORKER_HASHER is None:
         _WORKER_HASHER = TokenHasher()
-    out = []
-    for seq, text in items:
-        sk = sketch_document(seq, text, cfg, _WORKER_HASHER)
+    out = [sketch_document(seq, text, cfg, _WORKER_HASHER) for seq, text in items]
+    tables = sketch_tables(out, cfg, pid) if pid is not None else None
+    for sk in out:
         sk.text = ""
-        out.append(sk)
-    return out
+    return out, tables
 
 
 class Sketcher:
@@ -118,20 +121,23 @@ class Sketcher:
         self._pool: ProcessPoolExecutor | None = None
 
     def map(self, items: list[tuple[int, str]]) -> dict[int, DocSketch]:
-        return self.submit(items)()
+        return self.submit(items)()[0]
 
     def local(self, items: list[tuple[int, str]]) -> dict[int, DocSketch]:
         """In this process (a few partner documents: not worth queueing behind a batch)."""
         return {seq: sketch_document(seq, text, self.cfg, self.hasher) for seq, text in items}
 
-    def submit(self, items: list[tuple[int, str]]) -> Callable[[], dict[int, DocSketch]]:
-        """Start sketching; the returned function waits for the sketches.
+    def submit(
+        self, items: list[tuple[int, str]], pid: str | None = None
+    ) -> Callable[[], tuple[dict[int, DocSketch], dict[str, pa.Table] | None]]:
+        """Start sketching; the returned function waits for the sketches and, with a pool and
+        a parameter id, their table rows (else None: the caller computes them).
 
         With a pool, the caller works on the previous batch while this one is sketched.
         """
         cfg = self.cfg
         if self.workers < 2 or len(items) < cfg.pool_min_docs:
-            return lambda: self.local(items)
+            return lambda: (self.local(items), None)
         if self._pool is None:
             # forkserver: workers never inherit the parent's DuckDB threads
             ctx = multiprocessing.get_context("forkserver")
@@ -139,16 +145,21 @@ class Sketcher:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
         size = -(-len(items) // (self.workers * 4))
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
-        parts = self._pool.map(_sketch_chunk, chunks, [cfg] * len(chunks))
+        parts = self._pool.map(_sketch_chunk, chunks, [cfg] * len(chunks), [pid] * len(chunks))
 
-        def wait() -> dict[int, DocSketch]:
+        def wait() -> tuple[dict[int, DocSketch], dict[str, pa.Table] | None]:
             texts = dict(items)
             out: dict[int, DocSketch] = {}
-            for part in parts:
+            tables: dict[str, list[pa.Table]] = {}
+            for part, part_tables in parts:
                 for sk in part:
                     sk.text = texts[sk.doc_seq]
                     out[sk.doc_seq] = sk
-            return out
+                for name, rows in (part_tables or {}).items():
+                    tables.setdefault(name, []).append(rows)
+            if pid is None:
+                return out, None
+            return out, {name: pa.concat_tables(rows) for name, rows in tables.items()}
 
         return wait
 
@@ -227,7 +238,7 @@ def run(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None) 
         texts = _texts(con, batch)
         # an engine (pipeline.engine) may have stored the bands already: sketch the rest only
         stored = _sketched(con, batch)
-        return texts, sketcher.submit([(s, texts[s][1]) for s in batch if s not in stored])
+        return texts, sketcher.submit([(s, texts[s][1]) for s in batch if s not in stored], pid)
 
     try:
         upcoming = start(batches[0]) if batches else None
@@ -267,7 +278,7 @@ def _process_batch(
     con: duckdb.DuckDBPyConnection,
     batch: list[int],
     texts: dict[int, tuple[str, str]],
-    sketches: dict[int, DocSketch],
+    sketches: tuple[dict[int, DocSketch], dict[str, pa.Table] | None],
     cfg: DetectConfig,
     pid: str,
     sketcher: Sketcher,
@@ -278,7 +289,11 @@ def _process_batch(
     documents that got new spans."""
     outlets = {seq: texts[seq][0] for seq in batch}
     hasher = sketcher.hasher
-    _store_sketches(con, list(sketches.values()), cfg, pid)
+    sketches, tables = sketches
+    if tables is None:
+        tables = sketch_tables(list(sketches.values()), cfg, pid)
+    for table, rows in tables.items():
+        db.insert_arrow(con, table, rows)
 
     passage_edges = _passage_candidates(con, batch, cfg)
     doc_edges = _doc_candidates(con, batch, cfg)
@@ -345,13 +360,6 @@ def _sketched(con: duckdb.DuckDBPyConnection, batch: list[int]) -> set[int]:
         "select doc_seq from doc_signatures where doc_seq in (select unnest(?))", [batch]
     ).fetchall()
     return {r[0] for r in rows}
-
-
-def _store_sketches(
-    con: duckdb.DuckDBPyConnection, sketches: list[DocSketch], cfg: DetectConfig, pid: str
-) -> None:
-    for table, rows in sketch_tables(sketches, cfg, pid).items():
-        db.insert_arrow(con, table, rows)
 
 
 def sketch_tables(
