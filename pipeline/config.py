@@ -25,7 +25,9 @@ class CleanConfig:
     learn_max_share: float = 0.5  # learned lines never take more of a document than this
     batch_docs: int = 2000  # documents per transaction
     workers: int = 0  # cleaning processes; 0 = all cores
-    pool_min_docs: int = 48  # smaller batches are cleaned in-process (no pool start-up)
+    pool_min_docs: int = (
+        48  # HTML pages (or 40x as many texts) below which cleaning stays in-process
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +54,7 @@ class DetectConfig:
     syndication_coverage: float = 0.5
     batch_docs: int = 2000
     workers: int = 0  # sketching processes; 0 = all cores
-    pool_min_docs: int = 400  # smaller batches are sketched in-process
+    pool_min_docs: int = 1500  # smaller batches are sketched in-process (pool start-up ~1 s)
 
     def __post_init__(self) -> None:
         if self.passage_bands * self.passage_rows > self.num_perm:
