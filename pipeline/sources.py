@@ -137,7 +137,7 @@ def _decode_line(line: bytes) -> str:
         return line.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    from pipeline.clean import decode_bytes  # mislabelled encodings: decode what we can
+    from pipeline.decode import decode_bytes  # mislabelled encodings: decode what we can
 
     return decode_bytes(line)
 

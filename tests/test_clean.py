@@ -1,6 +1,7 @@
 import pytest
 
-from pipeline.clean import DecodeError, clean_document, decode_bytes, strip_boilerplate
+from pipeline.clean import clean_document, strip_boilerplate
+from pipeline.decode import DecodeError, decode_bytes
 
 from .conftest import FIXTURES, LETTER_SENTENCE, SEEDS
 
