@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -88,6 +89,10 @@ def _errors() -> Iterator[None]:
         translated = db.translate_error(None, exc)
         _err(f"error: {translated}")
         raise typer.Exit(translated.exit_code) from None
+    except BrokenPipeError:  # `newsdedup report | head`: the reader has what it wanted
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(EXIT_OK) from None
     except OSError as exc:
         _err(f"error: {exc.filename or ''}: {exc.strerror or exc}".replace(": : ", ": "))
         raise typer.Exit(EXIT_FAILED) from None
