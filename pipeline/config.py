@@ -52,7 +52,7 @@ class DetectConfig:
     syndication_containment: float = 0.7
     # share of the shorter article inside aligned spans (edits tolerated, unlike shingles)
     syndication_coverage: float = 0.5
-    batch_docs: int = 2000
+    batch_docs: int = 5000  # documents per transaction; each batch probes all stored bands once
     workers: int = 0  # sketching processes; 0 = all cores
     pool_min_docs: int = 1500  # smaller batches are sketched in-process (pool start-up ~1 s)
 
