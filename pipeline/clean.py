@@ -674,6 +674,16 @@ def finish_document(
     return cleaned
 
 
+def insert_cleaned_sql(source: str, where: str = "") -> str:
+    """insert into cleaned from a relation with the cleaned columns (a batch, Parquet rows)."""
+    return f"""
+        insert into cleaned
+        select doc_id, clean_text, n_words, title, author, sitename, url, published_at,
+               '{CLEANER_VERSION}', current_timestamp
+        from {source} {where}
+    """
+
+
 def insert_cleaned(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, CleanResult]]) -> None:
     """Store finished clean results (cleaned and removed_spans); idempotent."""
     cleaned = pa.table(
@@ -700,13 +710,7 @@ def insert_cleaned(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, CleanRe
     con.register("removed_batch", removed)
     try:
         con.execute(
-            f"""
-            insert into cleaned
-            select doc_id, clean_text, n_words, title, author, sitename, url, published_at,
-                   '{CLEANER_VERSION}', current_timestamp
-            from cleaned_batch
-            where doc_id not in (select doc_id from cleaned)
-            """
+            insert_cleaned_sql("cleaned_batch", "where doc_id not in (select doc_id from cleaned)")
         )
         con.execute(
             """

@@ -582,14 +582,7 @@ def _load_finished(
         """
     )
     try:
-        con.execute(
-            f"""
-            insert into cleaned
-            select doc_id, clean_text, n_words, title, author, sitename, url, published_at,
-                   '{clean.CLEANER_VERSION}', current_timestamp
-            from _finished
-            """
-        )
+        con.execute(clean.insert_cleaned_sql("_finished"))
         con.execute(
             """
             insert into removed_spans
