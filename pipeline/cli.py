@@ -24,6 +24,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # help text is plain text: "newsdedup[ray]" is not markup, paragraphs are re-wrapped
+    rich_markup_mode=None,
     help=(
         "newsdedup: find who published what first, who republished whom, and which text "
         "travelled across outlets. Inputs go into one DuckDB file; SQL views answer the questions."
@@ -47,6 +49,7 @@ PathsArg = Annotated[
             "(one article per line), .warc, .warc.gz (HTML responses)."
         ),
         show_default=False,
+        metavar="PATH",
     ),
 ]
 OutletOption = Annotated[
