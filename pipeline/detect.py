@@ -274,6 +274,23 @@ def _texts(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> dict[int, tup
     return {seq: (outlet, text) for seq, outlet, text in rows}
 
 
+def coverage(spans: Sequence[Span], n_words_a: int, n_words_b: int) -> float:
+    """Share of the more covered article that its aligned spans with the other cover."""
+    return max(
+        sum(s.a_words for s in spans) / max(n_words_a, 1),
+        sum(s.b_words for s in spans) / max(n_words_b, 1),
+    )
+
+
+def is_syndication(jaccard: float, containment: float, cover: float, cfg: DetectConfig) -> bool:
+    """The syndication rule: near-duplicate as wholes, or one inside the other."""
+    return (
+        jaccard >= cfg.syndication_jaccard
+        or containment >= cfg.syndication_containment
+        or cover >= cfg.syndication_coverage
+    )
+
+
 def _process_batch(
     con: duckdb.DuckDBPyConnection,
     batch: list[int],
@@ -328,14 +345,8 @@ def _process_batch(
             min_words=cfg.min_span_words,
         )
         shared = sum(s.a_words for s in spans)
-        cover = max(
-            shared / max(len(a.tokens), 1), sum(s.b_words for s in spans) / max(len(b.tokens), 1)
-        )
-        is_synd = (
-            jac >= cfg.syndication_jaccard
-            or cont >= cfg.syndication_containment
-            or cover >= cfg.syndication_coverage
-        )
+        cover = coverage(spans, len(a.tokens), len(b.tokens))
+        is_synd = is_syndication(jac, cont, cover, cfg)
         if outlets[old] == outlets[new] and not is_synd:
             continue  # one outlet's articles sharing passages: its template, not reuse
         if not spans and not is_synd:

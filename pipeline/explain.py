@@ -10,7 +10,9 @@ import duckdb
 
 from pipeline.align import align
 from pipeline.config import DetectConfig
+from pipeline.detect import coverage, is_syndication
 from pipeline.errors import InputError
+from pipeline.records import Span
 from pipeline.sketch import TokenHasher, jaccard_containment
 from pipeline.text import quote_regions, quoted_share, tokenize, words_only
 
@@ -89,13 +91,16 @@ def explain(
         """,
         [a.doc_seq, b.doc_seq],
     ).fetchall()
-    spans_rows = con.execute(
-        """
-        select a_start, a_end, b_start, b_end, a_words, b_words, matched_words
-        from alignments where doc_a = ? and doc_b = ? order by a_start
-        """,
-        [a.doc_seq, b.doc_seq],
-    ).fetchall()
+    spans_rows = [
+        Span(*row)
+        for row in con.execute(
+            """
+            select a_start, a_end, b_start, b_end, a_words, b_words, matched_words
+            from alignments where doc_a = ? and doc_b = ? order by a_start
+            """,
+            [a.doc_seq, b.doc_seq],
+        ).fetchall()
+    ]
     hasher = TokenHasher()
     if pair:
         jac, cont, cover, via, synd = pair[0]
@@ -114,15 +119,9 @@ def explain(
             max_gap=cfg.max_gap,
             min_words=cfg.min_span_words,
         )
-        spans_rows = [
-            (s.a_start, s.a_end, s.b_start, s.b_end, s.a_words, s.b_words, s.matched_words)
-            for s in found
-        ]
-        cover = max(
-            sum(r[4] for r in spans_rows) / max(a.n_words, 1),
-            sum(r[5] for r in spans_rows) / max(b.n_words, 1),
-        )
-        via, synd = "none", False
+        spans_rows = found
+        cover = coverage(found, a.n_words, b.n_words)
+        via, synd = "none", is_syndication(jac, cont, cover, cfg)
     qa, qb = quote_regions(text_a), quote_regions(text_b)
 
     def kind(regions: list[tuple[int, int]], s: int, e: int) -> str:
@@ -130,19 +129,13 @@ def explain(
 
     spans = [
         SharedSpan(
-            s0,
-            s1,
-            t0,
-            t1,
-            aw,
-            bw,
-            mw,
-            kind(qa, s0, s1),
-            kind(qb, t0, t1),
-            text_a[s0:s1],
-            text_b[t0:t1],
+            **asdict(s),
+            a_kind=kind(qa, s.a_start, s.a_end),
+            b_kind=kind(qb, s.b_start, s.b_end),
+            a_text=text_a[s.a_start : s.a_end],
+            b_text=text_b[s.b_start : s.b_end],
         )
-        for s0, s1, t0, t1, aw, bw, mw in spans_rows
+        for s in spans_rows
     ]
     if a.published_at and b.published_at and a.published_at != b.published_at:
         earlier = a if a.published_at < b.published_at else b
