@@ -24,9 +24,18 @@ _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 PLACEHOLDER_PREFIX = "unknown:"  # per-file placeholder outlets: nothing is learned for them
 
 
+def line_words(line: str) -> list[str]:
+    """The casefolded words a line's key is made of."""
+    return _WORD_RE.findall(line.casefold())
+
+
 def line_key(line: str) -> str | None:
     """Stable hash of a line's casefolded words; None for a line without words."""
-    words = _WORD_RE.findall(line.casefold())
+    return key_of_words(line_words(line))
+
+
+def key_of_words(words: list[str]) -> str | None:
+    """line_key from the line's words already split (`line_words`)."""
     if not words:
         return None
     return hashlib.blake2b(" ".join(words).encode(), digest_size=8).hexdigest()

@@ -3,6 +3,7 @@ record every removal."""
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import functools
@@ -41,25 +42,75 @@ _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
 @functools.lru_cache(maxsize=16)
-def _compiled(language: str | None) -> tuple[tuple, tuple, re.Pattern]:
+def _compiled(language: str | None) -> tuple[tuple, tuple, _Alternation]:
     line_rules, blocks = rules.rules_for(language)
     flags = lambda fam: 0 if fam in rules.CASE_SENSITIVE else re.I  # noqa: E731
-    # every line rule in one alternation, in table order: one C-level match per line finds
-    # the first rule that matches (a rule per group, case-insensitive ones scoped with (?i:))
-    combined = re.compile(
-        "|".join(
-            f"(?P<r{i}>{'(?i:' if flags(r.family) else '(?:'}{r.pattern}))"
-            for i, r in enumerate(line_rules)
-        )
+    compiled = tuple(
+        (r.family, re.compile(r.pattern, flags(r.family)), r.max_words) for r in line_rules
     )
     return (
-        tuple((r.family, re.compile(r.pattern, flags(r.family)), r.max_words) for r in line_rules),
+        compiled,
         tuple((b.family, re.compile(b.pattern, flags(b.family)), b.to_end) for b in blocks),
-        combined,
+        _Alternation(tuple(rx for _, rx, _ in compiled)),
     )
 
 
-def _first_rule(s: str, line_rules: tuple, combined: re.Pattern) -> str | None:
+class _Alternation:
+    """Every line rule in one alternation, in table order: one C-level match per line finds
+    the first rule that matches (group ``r<i>`` is rule i).
+
+    A rule that ends in ``$`` cannot match a line longer than its pattern's widest match, so
+    each line is tried only against the rules that could match a line of its length: a long
+    story paragraph meets a handful of rules instead of all of them.
+    """
+
+    def __init__(self, patterns: tuple[re.Pattern, ...]) -> None:
+        self.patterns = patterns
+        self.widest = [_widest_match(rx) for rx in patterns]
+        self.bounds = sorted({w for w in self.widest if w is not None})
+        self._by_bound: dict[int, re.Pattern] = {}
+
+    def match(self, line: str) -> re.Match | None:
+        k = bisect.bisect_left(self.bounds, len(line))
+        if k not in self._by_bound:
+            least = self.bounds[k] if k < len(self.bounds) else None
+            self._by_bound[k] = re.compile(
+                "|".join(
+                    f"(?P<r{i}>{'(?i:' if rx.flags & re.I else '(?:'}{rx.pattern}))"
+                    for i, (rx, w) in enumerate(zip(self.patterns, self.widest, strict=True))
+                    if w is None or (least is not None and w >= least)
+                )
+            )
+        return self._by_bound[k].match(line)
+
+
+def _widest_match(rx: re.Pattern) -> int | None:
+    """Longest string rx can match when it must end at ``$``; None when unbounded or unknown."""
+    from re import _constants, _parser  # the stdlib's own pattern parser (re.compile uses it)
+
+    def ends_at_end(items: list) -> bool:
+        if not items:
+            return False
+        op, arg = items[-1]
+        if op is _constants.AT:
+            return arg is _constants.AT_END
+        if op is _constants.BRANCH and len(items) == 1:
+            return all(ends_at_end(list(branch)) for branch in arg[1])
+        if op is _constants.SUBPATTERN:
+            return ends_at_end(list(arg[-1]))
+        return False
+
+    try:
+        parsed = _parser.parse(rx.pattern, rx.flags)
+        widest = parsed.getwidth()[1]
+    except Exception:  # noqa: BLE001 - a parser change only loses the shortcut
+        return None
+    if widest >= _constants.MAXREPEAT or not ends_at_end(list(parsed)):
+        return None
+    return widest
+
+
+def _first_rule(s: str, line_rules: tuple, combined: _Alternation) -> str | None:
     """Family of the first rule (table order) that matches line s within its word bound."""
     m = combined.match(s)
     if m is None:
@@ -88,6 +139,22 @@ _SITE_SUFFIX_RE = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 class _Line:
     text: str
     kind: str | None = None  # family that removes it, None to keep
+    split: list[str] | None = None  # casefolded words, split once (see `words`)
+
+    @property
+    def words(self) -> list[str]:
+        """The line's casefolded words (boilerplate.line_words): its key and its norm."""
+        if self.split is None:
+            self.split = boilerplate.line_words(self.text)
+        return self.split
+
+    @property
+    def norm(self) -> str:
+        return " ".join(self.words)
+
+    def n_words(self) -> int:
+        # casefolding keeps ASCII word boundaries; other scripts are counted as written
+        return len(self.words) if self.text.isascii() else _words(self.text)
 
 
 def _words(s: str) -> int:
@@ -107,9 +174,14 @@ def _prev_nonblank(lines: list[_Line], i: int) -> int | None:
     return j if j >= 0 else None
 
 
+_ZERO_WIDTH = "\u200b\u200c\u200d\ufeff"
+_DROP_ZERO_WIDTH = dict.fromkeys(map(ord, _ZERO_WIDTH))
+
+
 def _normalise(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-    text = re.sub(r"[\u200b\u200c\u200d\ufeff]", "", text)
+    if any(c in text for c in _ZERO_WIDTH):  # a substring scan each beats a regex pass
+        text = text.translate(_DROP_ZERO_WIDTH)
     return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
@@ -205,23 +277,27 @@ def _mark_top(lines: list[_Line], title: str | None) -> None:
     elif _is_label(head, 25) and _words(head) >= 3:
         lines[top[0]].kind = "headline"
     # a standfirst repeated verbatim further down (teaser text + first paragraph)
-    later = {_norm_words(ln.text) for ln in lines[top[-1] + 1 :] if ln.text.strip()}
-    for i in top[:3]:
-        s = lines[i].text
-        if lines[i].kind is None and _words(s) >= 8 and _norm_words(s) in later:
-            lines[i].kind = "headline"
+    firsts = [lines[i] for i in top[:3] if lines[i].kind is None and lines[i].n_words() >= 8]
+    if not firsts:
+        return
+    later = {ln.norm for ln in lines[top[-1] + 1 :] if ln.text.strip()}
+    for ln in firsts:
+        if ln.norm in later:
+            ln.kind = "headline"
 
 
 def _assemble(lines: list[_Line], title: str | None) -> CleanResult:
     kept: list[str] = []
     keys: dict[str, None] = {}  # ordered set
     removed: list[Removal] = []
+    n_words = 0
     for ln in lines:
         if ln.kind is None:
             kept.append(ln.text)
-            key = boilerplate.line_key(ln.text)
+            key = boilerplate.key_of_words(ln.words)
             if key is not None:
                 keys[key] = None
+                n_words += ln.n_words()
         elif removed and removed[-1].kind == ln.kind and _was_previous_removed(kept):
             removed[-1] = Removal(ln.kind, removed[-1].text + "\n" + ln.text.strip())
         else:
@@ -234,7 +310,7 @@ def _assemble(lines: list[_Line], title: str | None) -> CleanResult:
         removed=tuple(removed),
         title=title,
         line_keys=tuple(keys),
-        n_words=_words(clean),
+        n_words=n_words,  # = _words(clean): a word never spans lines
     )
 
 
@@ -295,11 +371,10 @@ def apply_learned(result: CleanResult, learned: frozenset[str], max_share: float
     if not learned or not result.text:
         return result
     lines = [_Line(t) for t in result.text.split("\n")]
-    hits = [ln for ln in lines if boilerplate.line_key(ln.text) in learned]
+    hits = [ln for ln in lines if boilerplate.key_of_words(ln.words) in learned]
     if not hits:
         return result
-    total = _words(result.text)
-    if sum(_words(ln.text) for ln in hits) > max_share * total:
+    if sum(ln.n_words() for ln in hits) > max_share * word_count(result):
         return result
     for ln in hits:
         ln.kind = "learned"

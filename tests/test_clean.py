@@ -163,3 +163,26 @@ def test_menu_only_page_is_rejected_as_no_article(con, tmp_path):
     assert [r.reason for r in result.rejected] == ["no article text found"]
     assert con.sql("select count(*) from cleaned").fetchall() == [(0,)]
     assert con.sql("select source, stage from rejected_inputs").fetchall() == [(str(page), "clean")]
+
+
+def test_rules_tried_by_line_length_pick_the_rule_trying_all_would():
+    """The alternation skips rules too narrow for a line; the rule found must not change."""
+    from pipeline.clean import _compiled
+
+    line_rules, _, alternation = _compiled(None)
+    lines = {
+        ln.strip()
+        for path in sorted(FIXTURES.glob("clean/*.*")) + sorted(SEEDS.glob("*"))
+        for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if ln.strip()
+    }
+    lines |= {"Copyright 2024 " + "x" * n + " All rights reserved." for n in (50, 60, 200)}
+    lines |= {"Pictured: " + "word " * n for n in (10, 59, 61, 200)}
+    assert any(alternation.bounds), "no rule has a bounded width: nothing to skip"
+    found = 0
+    for s in lines:
+        m = alternation.match(s)
+        first = next((i for i, (_, rx, _) in enumerate(line_rules) if rx.match(s)), None)
+        assert (int(m.lastgroup[1:]) if m else None) == first, s
+        found += first is not None
+    assert found > 30
