@@ -38,7 +38,7 @@ from pipeline.sketch import (
     shingles,
     signatures,
 )
-from pipeline.text import Tokens, split_passages, tokenize, words_only
+from pipeline.text import Tokens, passages_and_words, tokenize, words_only
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,7 @@ def sketch_document(doc_seq: int, text: str, cfg: DetectConfig, hasher: TokenHas
     document's shingles that lies inside it (the same values as hashing it alone).
     """
     k = cfg.shingle_size
-    passages = split_passages(text, cfg.min_passage_words, cfg.max_passage_words)
-    words = words_only(text)
+    passages, words = passages_and_words(text, cfg.min_passage_words, cfg.max_passage_words)
     token_hashes = hasher(words)
     doc_shingles = shingles(token_hashes, k)
     counts = [n for _, _, n in passages]

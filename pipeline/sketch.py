@@ -87,24 +87,25 @@ def signatures(
 ) -> np.ndarray:
     """(len(shingle_sets), num_perm) uint32 MinHash signatures; empty sets get all-max rows."""
     a, b = permutations(num_perm, seed, scheme)
-    out = np.full((len(shingle_sets), num_perm), _EMPTY, dtype=_U32)
-    i = 0
-    while i < len(shingle_sets):
-        j, total = i, 0
-        while j < len(shingle_sets) and (
-            total == 0 or total + len(shingle_sets[j]) <= _CHUNK_SHINGLES
-        ):
-            total += len(shingle_sets[j])
-            j += 1
-        group = [s for s in shingle_sets[i:j]]
-        lengths = np.fromiter((len(s) for s in group), dtype=np.int64, count=len(group))
-        nonempty = lengths > 0
-        if nonempty.any():
-            hv = fmix32(np.concatenate(group).astype(_U32, copy=False))
-            phv = hv[:, None] * a[None, :] + b[None, :]
-            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-            mins = np.minimum.reduceat(phv, starts[nonempty], axis=0)
-            out[i:j][nonempty] = mins
+    n = len(shingle_sets)
+    out = np.full((n, num_perm), _EMPTY, dtype=_U32)
+    lengths = np.fromiter(map(len, shingle_sets), dtype=np.int64, count=n)
+    ends = np.cumsum(lengths)
+    buf = np.empty((_CHUNK_SHINGLES, num_perm), dtype=_U32)
+    i = base = 0
+    while i < n:
+        # sets i..j-1 fill at most one chunk (a larger set gets a chunk of its own)
+        j = max(i + 1, int(np.searchsorted(ends, base + _CHUNK_SHINGLES, side="right")))
+        total = int(ends[j - 1]) - base
+        if total:
+            hv = fmix32(np.concatenate(shingle_sets[i:j]).astype(_U32, copy=False))
+            phv = buf[:total] if total <= len(buf) else np.empty((total, num_perm), _U32)
+            np.multiply(hv[:, None], a[None, :], out=phv)
+            phv += b[None, :]
+            nonempty = lengths[i:j] > 0
+            starts = (ends[i:j] - lengths[i:j] - base)[nonempty]
+            out[i:j][nonempty] = np.minimum.reduceat(phv, starts, axis=0)
+        base = int(ends[j - 1])
         i = j
     return out
 

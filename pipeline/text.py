@@ -44,7 +44,11 @@ def tokenize(text: str) -> Tokens:
 
 def words_only(text: str) -> list[str]:
     """Normalised words without offsets: the fast path for signatures."""
-    return WORD_RE.findall(text.casefold().replace("’", "'"))
+    return WORD_RE.findall(_fold(text))
+
+
+def _fold(text: str) -> str:
+    return text.casefold().replace("’", "'")
 
 
 _CLAUSE_CHAR_RE = re.compile(r"""[,;:"”“]""")
@@ -102,9 +106,32 @@ def split_passages(
     text: str, min_words: int = 5, max_words: int = 60
 ) -> list[tuple[int, int, int]]:
     """(start_char, end_char, n_words) passages: clauses merged up to min_words, split at max_words."""
+    return _passages(text, min_words, max_words, text, None)
+
+
+def passages_and_words(
+    text: str, min_words: int = 5, max_words: int = 60
+) -> tuple[list[tuple[int, int, int]], list[str]]:
+    """split_passages(text) and words_only(text) from one pass of the word pattern."""
+    folded = _fold(text)
+    if len(folded) != len(text):  # casefolding moved the offsets: two passes
+        return split_passages(text, min_words, max_words), words_only(text)
+    words: list[str] = []
+    passages = _passages(text, min_words, max_words, folded, words)
+    return passages, words
+
+
+def _passages(
+    text: str, min_words: int, max_words: int, folded: str, words: list[str] | None
+) -> list[tuple[int, int, int]]:
+    """Segments only cut at whitespace or after punctuation, so no word spans two of them:
+    the words found segment by segment (in `folded`, same offsets) are all of the text's."""
     merged: list[list[int]] = []  # [start, end, n_words]
     for a, b in _segments(text):
-        n = len(WORD_RE.findall(text, a, b))
+        found = WORD_RE.findall(folded, a, b)
+        n = len(found)
+        if words is not None:
+            words.extend(found)
         if n == 0:
             continue
         if merged and merged[-1][2] < min_words:

@@ -39,3 +39,16 @@ def test_shingles_of_short_text_is_one_shingle():
     assert len(shingles(hasher(["a", "b"]), 3)) == 1
     assert len(shingles(hasher([]), 3)) == 0
     assert len(shingles(hasher(list("abcde")), 3)) == 3
+
+
+def test_signatures_across_chunks_and_empty_sets_equal_one_set_at_a_time():
+    """Sets are packed into chunks of rows; packing must not change any signature."""
+    from pipeline.sketch import _CHUNK_SHINGLES
+
+    rng = np.random.default_rng(3)
+    sizes = [0, 5, 0, _CHUNK_SHINGLES - 3, 7, 0, 2 * _CHUNK_SHINGLES + 1, 1, 300, 0]
+    sets = [rng.integers(0, 2**32, size=n, dtype=np.uint64).astype(np.uint32) for n in sizes]
+    packed = signatures(sets, num_perm=16, seed=2)
+    for row, s in zip(packed, sets, strict=True):
+        assert np.array_equal(row, signatures([s], num_perm=16, seed=2)[0])
+    assert (packed[0] == np.iinfo(np.uint32).max).all() and not (packed[1] == packed[0]).all()

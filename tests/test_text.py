@@ -52,3 +52,23 @@ def test_clause_cuts_equal_the_reference_regex_on_real_text():
         assert sorted(set(_clause_cuts(text))) == sorted(
             {m.start() for m in _CLAUSE_RE.finditer(text)}
         )
+
+
+def test_passages_and_words_in_one_pass_equal_the_two_functions():
+    from pathlib import Path
+
+    from pipeline.text import passages_and_words, words_only
+
+    root = Path(__file__).resolve().parent.parent
+    files = sorted(root.glob("seeds/*.txt")) + sorted(root.glob("tests/fixtures/**/*.txt"))
+    texts = [f.read_text(encoding="utf-8") for f in files]
+    texts += [
+        "Die Straße in İstanbul: „Grüße“ — don’t rock’n’roll, snake_case and ’quoted’ words.",
+        "It’s the U.S. Army’s letter.\n\n“We respect your decision,” he said; then: 'ok'.",
+        "",
+        "   \n  ",
+    ]
+    assert len(texts) > 20
+    for text in texts:
+        for lo, hi in ((5, 60), (1, 3)):
+            assert passages_and_words(text, lo, hi) == (split_passages(text, lo, hi), words_only(text))
