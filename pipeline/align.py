@@ -39,37 +39,57 @@ def seed_pairs(ha: np.ndarray, hb: np.ndarray) -> np.ndarray:
 
 
 def _chain(pairs: np.ndarray, k: int, max_gap: int) -> list[list[int]]:
-    """Chains [i0, j0, i_last, j_last, covered_words] from seeds sorted by (i, j)."""
+    """Chains [i0, j0, i_last, j_last, covered_words] from seeds sorted by (i, j).
+
+    A seed right after (i - 1, j - 1) in that order always extends the chain that seed
+    joined (the same diagonal, one word on: no other chain costs as little), so runs of
+    such seeds are taken in one step: near-copies are mostly one long run.
+    """
     active: dict[int, list[int]] = {}
     done: list[list[int]] = []
-    for i, j in pairs.tolist():
-        d = j - i
-        best = None
-        best_cost = None
-        for dd in range(d - max_gap, d + max_gap + 1):
-            c = active.get(dd)
-            if c is None:
-                continue
-            di, dj = i - c[2], j - c[3]
-            if 0 < di <= max_gap + k and 0 < dj <= max_gap + k:
-                cost = abs(di - dj) + (0 if dd == d else 1)
-                if best_cost is None or cost < best_cost:
-                    best, best_cost = dd, cost
-        if best is None:
-            stale = active.pop(d, None)
-            if stale is not None:
-                done.append(stale)
-            active[d] = [i, j, i, j, k]
+    step = np.all(np.diff(pairs, axis=0) == 1, axis=1)
+    heads = np.flatnonzero(np.concatenate(([True], ~step)))
+    run = np.diff(np.append(heads, len(pairs))) - 1  # seeds after each head that extend it
+    for (i, j), extra in zip(pairs[heads].tolist(), run.tolist(), strict=True):
+        _chain_seed(active, done, i, j, k, max_gap)
+        if extra:
+            c = active[j - i]
+            c[2] += extra
+            c[3] += extra
+            c[4] += extra  # min(k, 1) words each
+    done.extend(active.values())
+    return done
+
+
+def _chain_seed(
+    active: dict[int, list[int]], done: list[list[int]], i: int, j: int, k: int, max_gap: int
+) -> None:
+    """Add seed (i, j): extend the cheapest chain in reach or start one on its diagonal."""
+    d = j - i
+    best = None
+    best_cost = None
+    for dd in range(d - max_gap, d + max_gap + 1):
+        c = active.get(dd)
+        if c is None:
             continue
-        c = active.pop(best)
-        c[4] += min(k, i - c[2])
-        c[2], c[3] = i, j
+        di, dj = i - c[2], j - c[3]
+        if 0 < di <= max_gap + k and 0 < dj <= max_gap + k:
+            cost = abs(di - dj) + (0 if dd == d else 1)
+            if best_cost is None or cost < best_cost:
+                best, best_cost = dd, cost
+    if best is None:
         stale = active.pop(d, None)
         if stale is not None:
             done.append(stale)
-        active[d] = c
-    done.extend(active.values())
-    return done
+        active[d] = [i, j, i, j, k]
+        return
+    c = active.pop(best)
+    c[4] += min(k, i - c[2])
+    c[2], c[3] = i, j
+    stale = active.pop(d, None)
+    if stale is not None:
+        done.append(stale)
+    active[d] = c
 
 
 def _grow(

@@ -176,6 +176,9 @@ def _report_stage(result: StageResult, counts: dict[str, int]) -> None:
         counts["rejected"] = counts.get("rejected", 0) + len(result.rejected)
     shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.counts.items())
     typer.echo(f"{result.stage}: {shown or 'nothing to do'}")
+    if result.seconds:
+        steps = ", ".join(f"{k.replace('_', ' ')} {v:.1f}" for k, v in result.seconds.items())
+        logging.getLogger(__name__).info("%s seconds: %s", result.stage, steps)
     for r in result.rejected:
         _err(f"rejected {r.source}: {r.reason}")
 

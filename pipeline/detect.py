@@ -234,10 +234,13 @@ def run(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None) 
     batches = [seqs[i : i + dcfg.batch_docs] for i in range(0, len(seqs), dcfg.batch_docs)]
 
     def start(batch: list[int]) -> tuple[dict[int, tuple[str, str]], Callable]:
-        texts = _texts(con, batch)
-        # an engine (pipeline.engine) may have stored the bands already: sketch the rest only
-        stored = _sketched(con, batch)
-        return texts, sketcher.submit([(s, texts[s][1]) for s in batch if s not in stored], pid)
+        with result.timed("read"):
+            texts = _texts(con, batch)
+            # an engine (pipeline.engine) may have stored the bands: sketch the rest only
+            stored = _sketched(con, batch)
+            todo = [(s, texts[s][1]) for s in batch if s not in stored]
+        with result.timed("sketch"):
+            return texts, sketcher.submit(todo, pid)
 
     try:
         upcoming = start(batches[0]) if batches else None
@@ -247,12 +250,15 @@ def run(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None) 
             upcoming = start(batches[i + 1]) if i + 1 < len(batches) else None
             # the batch's clusters are rebuilt in the batch's own transaction: a run killed
             # after any commit leaves no spans without their clusters
-            with db.transaction(con):
+            with result.timed("batches"), db.transaction(con):
+                with result.timed("sketch"):
+                    sketched = sketches()
                 touched = _process_batch(
-                    con, batch, texts, sketches(), dcfg, pid, sketcher, result, run_id
+                    con, batch, texts, sketched, dcfg, pid, sketcher, result, run_id
                 )
                 if touched:
-                    result.add("clusters", cluster.rebuild(con, touched))
+                    with result.timed("clusters"):
+                        result.add("clusters", cluster.rebuild(con, touched))
     finally:
         sketcher.close()
     return result
@@ -306,21 +312,49 @@ def _process_batch(
     outlets = {seq: texts[seq][0] for seq in batch}
     hasher = sketcher.hasher
     sketches, tables = sketches
-    if tables is None:
-        tables = sketch_tables(list(sketches.values()), cfg, pid)
-    for table, rows in tables.items():
-        db.insert_arrow(con, table, rows)
+    with result.timed("store_bands"):
+        if tables is None:
+            tables = sketch_tables(list(sketches.values()), cfg, pid)
+        for table, rows in tables.items():
+            db.insert_arrow(con, table, rows)
 
-    passage_edges = _passage_candidates(con, batch, cfg)
-    doc_edges = _doc_candidates(con, batch, cfg)
+    with result.timed("band_join"):
+        passage_edges = _passage_candidates(con, batch, cfg)
+        doc_edges = _doc_candidates(con, batch, cfg)
 
-    partners = {d for new, _, old, _ in passage_edges for d in (new, old)}
-    partners |= {d for edge in doc_edges for d in edge}
-    missing = sorted(s for s in partners if s not in sketches)
-    partner_texts = _texts(con, missing)
-    outlets.update({seq: outlet for seq, (outlet, _) in partner_texts.items()})
-    sketches.update(sketcher.local([(seq, text) for seq, (_, text) in partner_texts.items()]))
+    with result.timed("partners"):
+        partners = {d for new, _, old, _ in passage_edges for d in (new, old)}
+        partners |= {d for edge in doc_edges for d in edge}
+        missing = sorted(s for s in partners if s not in sketches)
+        partner_texts = _texts(con, missing)
+        outlets.update({seq: outlet for seq, (outlet, _) in partner_texts.items()})
+        sketches.update(sketcher.local([(seq, t) for seq, (_, t) in partner_texts.items()]))
 
+    with result.timed("align"):
+        pair_rows, span_rows = _verify_and_align(
+            passage_edges, doc_edges, sketches, outlets, hasher, cfg
+        )
+    with result.timed("store"):
+        _store_results(con, batch, pair_rows, span_rows, passage_edges, doc_edges, run_id)
+    result.add("documents", len(batch))
+    result.add("passage_candidates", len(passage_edges))
+    result.add("doc_candidates", len(doc_edges))
+    result.add("pairs", len(pair_rows))
+    result.add("spans", len(span_rows))
+    result.add("syndication", sum(1 for r in pair_rows if r[7]))
+    return {d for a, b, _ in span_rows for d in (a, b)}
+
+
+def _verify_and_align(
+    passage_edges: list[tuple[int, int, int, int]],
+    doc_edges: list[tuple[int, int]],
+    sketches: dict[int, DocSketch],
+    outlets: dict[int, str],
+    hasher: TokenHasher,
+    cfg: DetectConfig,
+) -> tuple[list[tuple], list[tuple[int, int, Span]]]:
+    """Candidates to (pair rows, span rows): passage candidates verified on their shingles,
+    every verified pair aligned into spans and judged."""
     verified: dict[tuple[int, int], set[str]] = {}
     for new, p_new, old, p_old in passage_edges:
         a, b = sketches[new], sketches[old]
@@ -354,14 +388,7 @@ def _process_batch(
             (old, new, jac, cont, shared, len(spans), "+".join(sorted(via)), is_synd, cover)
         )
         span_rows.extend((old, new, s) for s in spans)
-    _store_results(con, batch, pair_rows, span_rows, passage_edges, doc_edges, run_id)
-    result.add("documents", len(batch))
-    result.add("passage_candidates", len(passage_edges))
-    result.add("doc_candidates", len(doc_edges))
-    result.add("pairs", len(pair_rows))
-    result.add("spans", len(span_rows))
-    result.add("syndication", sum(1 for r in pair_rows if r[7]))
-    return {d for a, b, _ in span_rows for d in (a, b)}
+    return pair_rows, span_rows
 
 
 def _sketched(con: duckdb.DuckDBPyConnection, batch: list[int]) -> set[int]:

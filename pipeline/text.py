@@ -34,12 +34,41 @@ def normalise_word(word: str) -> str:
 
 
 def tokenize(text: str) -> Tokens:
-    spans = [m.span() for m in WORD_RE.finditer(text)]
+    bounds = _word_bounds(text)
+    if bounds is None:
+        spans = [m.span() for m in WORD_RE.finditer(text)]
+        bounds = np.array(spans, dtype=np.int32).reshape(-1, 2)
     words = words_only(text)
-    if len(words) != len(spans):  # casefolding changed a word boundary: word by word
-        words = [normalise_word(text[a:b]) for a, b in spans]
-    bounds = np.array(spans, dtype=np.int32).reshape(-1, 2)
+    if len(words) != len(bounds):  # casefolding changed a word boundary: word by word
+        words = [normalise_word(text[a:b]) for a, b in bounds.tolist()]
     return Tokens(words, bounds[:, 0].copy(), bounds[:, 1].copy(), text)
+
+
+_ASCII_WORD = np.array([chr(c).isalnum() for c in range(128)], dtype=bool)
+
+
+def _word_bounds(text: str) -> np.ndarray | None:
+    """(n, 2) int32 spans of WORD_RE's matches, found with array operations on the
+    characters (letters and digits make words; an apostrophe between two of them joins
+    them); None when the text cannot be read as code points (lone surrogates)."""
+    try:
+        cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:
+        return None
+    if len(cps) == 0:
+        return np.empty((0, 2), dtype=np.int32)
+    wide = cps > 127
+    is_word = _ASCII_WORD[np.where(wide, 0, cps)]
+    if wide.any():
+        chars, where = np.unique(cps[wide], return_inverse=True)
+        is_word[wide] = np.array([chr(c).isalnum() for c in chars.tolist()], dtype=bool)[where]
+    inside = is_word.copy()
+    apostrophe = (cps[1:-1] == 39) | (cps[1:-1] == 0x2019)
+    inside[1:-1] |= apostrophe & is_word[:-2] & is_word[2:]
+    edges = np.diff(np.concatenate(([False], inside, [False])).astype(np.int8))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    return np.stack([starts, ends], axis=1).astype(np.int32)
 
 
 def words_only(text: str) -> list[str]:

@@ -72,3 +72,26 @@ def test_passages_and_words_in_one_pass_equal_the_two_functions():
     for text in texts:
         for lo, hi in ((5, 60), (1, 3)):
             assert passages_and_words(text, lo, hi) == (split_passages(text, lo, hi), words_only(text))
+
+
+def test_word_bounds_from_arrays_equal_the_word_pattern():
+    from pathlib import Path
+
+    import numpy as np
+
+    from pipeline.text import WORD_RE, _word_bounds
+
+    root = Path(__file__).resolve().parent.parent
+    files = sorted(root.glob("seeds/*.txt")) + sorted(root.glob("tests/fixtures/**/*.*"))
+    texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
+    texts += [
+        "Die Straße in İstanbul: „Grüße“ — don’t rock’n’roll, snake_case’s a’’b 'x' ’q’ x'",
+        "ǅx ⅷ ²3 ٣ 中文字 x_y _z_",
+        "'",
+        "a'",
+        "",
+    ]
+    for text in texts:
+        expected = np.array([m.span() for m in WORD_RE.finditer(text)]).reshape(-1, 2)
+        assert np.array_equal(_word_bounds(text), expected), text[:80]
+    assert _word_bounds("lone \ud800 surrogate") is None
