@@ -52,7 +52,9 @@ class DetectConfig:
     syndication_containment: float = 0.7
     # share of the shorter article inside aligned spans (edits tolerated, unlike shingles)
     syndication_coverage: float = 0.5
-    batch_docs: int = 5000  # documents per transaction; each batch probes all stored bands once
+    batch_docs: int = 5000  # documents per transaction
+    # documents whose candidates one band join finds: each join probes every stored band key
+    join_docs: int = 50_000
     workers: int = 0  # sketching processes; 0 = all cores
     pool_min_docs: int = 1500  # smaller batches are sketched in-process (pool start-up ~1 s)
 

@@ -90,82 +90,67 @@ def sketch_document(doc_seq: int, text: str, cfg: DetectConfig, hasher: TokenHas
 _WORKER_HASHER: TokenHasher | None = None
 
 
-def _sketch_chunk(
-    items: list[tuple[int, str]], cfg: DetectConfig, pid: str | None = None
-) -> tuple[list[DocSketch], dict[str, pa.Table] | None]:
-    """Worker: sketches without their texts (the parent has them; no need to ship them back)
-    and, given the parameter id, their table rows (signatures and band keys computed here,
-    not in the parent)."""
+def _worker_hasher() -> TokenHasher:
     global _WORKER_HASHER
     if _WORKER_HASHER is None:
         _WORKER_HASHER = TokenHasher()
-    out = [sketch_document(seq, text, cfg, _WORKER_HASHER) for seq, text in items]
-    tables = sketch_tables(out, cfg, pid) if pid is not None else None
-    for sk in out:
-        sk.text = ""
-    return out, tables
+    return _WORKER_HASHER
 
 
-class Sketcher:
-    """sketch_document over a batch: in-process for small batches, a process pool otherwise.
+def _sketch_chunk(items: list[tuple[int, str]], cfg: DetectConfig, pid: str) -> dict[str, pa.Table]:
+    """Worker: the table rows (passages, bands, signatures) of some clean texts."""
+    hasher = _worker_hasher()
+    return sketch_tables([sketch_document(seq, text, cfg, hasher) for seq, text in items], cfg, pid)
 
-    Sketching is pure per-document work (regex passages, word hashes, shingles), so it
-    spreads over the cores; signatures stay in the parent, vectorised over the batch.
-    """
 
-    def __init__(self, cfg: DetectConfig, hasher: TokenHasher) -> None:
+@dataclass(frozen=True, slots=True)
+class _AlignJob:
+    """Candidates of some new documents, with the texts of every document they involve."""
+
+    passage_edges: list[tuple[int, int, int, int]]
+    doc_edges: list[tuple[int, int]]
+    texts: dict[int, tuple[str, str]]  # doc_seq -> (outlet, clean text)
+
+
+def _align_job(job: _AlignJob, cfg: DetectConfig) -> tuple[list[tuple], list[tuple[int, int, Span]]]:
+    """Worker (or in-process): sketch the documents, verify and align the candidates."""
+    hasher = _worker_hasher()
+    sketches = {seq: sketch_document(seq, t, cfg, hasher) for seq, (_, t) in job.texts.items()}
+    outlets = {seq: outlet for seq, (outlet, _) in job.texts.items()}
+    return _verify_and_align(job.passage_edges, job.doc_edges, sketches, outlets, hasher, cfg)
+
+
+class _Pool:
+    """Per-document work over all cores: in-process below `pool_min_docs`, else a process
+    pool started on first use and shared by the steps of a run."""
+
+    def __init__(self, cfg: DetectConfig) -> None:
         self.cfg = cfg
-        self.hasher = hasher
         self.workers = cfg.workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
 
-    def map(self, items: list[tuple[int, str]]) -> dict[int, DocSketch]:
-        return self.submit(items)()[0]
+    def use_for(self, n_docs: int) -> bool:
+        return self.workers >= 2 and n_docs >= self.cfg.pool_min_docs
 
-    def local(self, items: list[tuple[int, str]]) -> dict[int, DocSketch]:
-        """In this process (a few partner documents: not worth queueing behind a batch)."""
-        return {seq: sketch_document(seq, text, self.cfg, self.hasher) for seq, text in items}
-
-    def submit(
-        self, items: list[tuple[int, str]], pid: str | None = None
-    ) -> Callable[[], tuple[dict[int, DocSketch], dict[str, pa.Table] | None]]:
-        """Start sketching; the returned function waits for the sketches and, with a pool and
-        a parameter id, their table rows (else None: the caller computes them).
-
-        With a pool, the caller works on the previous batch while this one is sketched.
-        """
-        cfg = self.cfg
-        if self.workers < 2 or len(items) < cfg.pool_min_docs:
-            return lambda: (self.local(items), None)
+    def map(self, fn: Callable, jobs: list, *args: object) -> Callable[[], list]:
+        """Start fn(job, *args) for every job; the returned function waits for the results."""
         if self._pool is None:
             # forkserver: workers never inherit the parent's DuckDB threads
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["pipeline.detect"])
             self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
-        size = -(-len(items) // (self.workers * 4))
-        chunks = [items[i : i + size] for i in range(0, len(items), size)]
-        parts = self._pool.map(_sketch_chunk, chunks, [cfg] * len(chunks), [pid] * len(chunks))
-
-        def wait() -> tuple[dict[int, DocSketch], dict[str, pa.Table] | None]:
-            texts = dict(items)
-            out: dict[int, DocSketch] = {}
-            tables: dict[str, list[pa.Table]] = {}
-            for part, part_tables in parts:
-                for sk in part:
-                    sk.text = texts[sk.doc_seq]
-                    out[sk.doc_seq] = sk
-                for name, rows in (part_tables or {}).items():
-                    tables.setdefault(name, []).append(rows)
-            if pid is None:
-                return out, None
-            return out, {name: pa.concat_tables(rows) for name, rows in tables.items()}
-
-        return wait
+        results = self._pool.map(fn, jobs, *([a] * len(jobs) for a in args))
+        return lambda: list(results)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
+
+
+def _split(items: list, parts: int) -> list[list]:
+    size = -(-len(items) // max(parts, 1))
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def param_id(cfg: DetectConfig) -> str:
@@ -215,7 +200,15 @@ def ensure_params(con: duckdb.DuckDBPyConnection, cfg: DetectConfig) -> str:
 
 
 def run(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None) -> StageResult:
-    """Find reuse for every cleaned document not yet processed, against everything stored."""
+    """Find reuse for every cleaned document not yet processed, against everything stored.
+
+    Three steps: (1) passages, bands and signatures of the pending documents are stored, a
+    transaction per batch; (2) one band join finds the candidates of up to `join_docs`
+    pending documents at once (each join probes every stored key, so fewer joins cost
+    less; a document's candidates are the same whichever join finds them); (3) batch by
+    batch, candidates are verified and aligned on the pool while the previous batch's
+    pairs, spans and clusters are stored, and the batch is marked detected.
+    """
     dcfg = cfg.detect
     result = StageResult("detect")
     pid = ensure_params(con, dcfg)
@@ -229,39 +222,109 @@ def run(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None) 
         """
     ).fetchall()
     seqs = [r[0] for r in pending]
-    hasher = TokenHasher()
-    sketcher = Sketcher(dcfg, hasher)
-    batches = [seqs[i : i + dcfg.batch_docs] for i in range(0, len(seqs), dcfg.batch_docs)]
+    pool = _Pool(dcfg)
+    try:
+        _store_sketches(con, seqs, dcfg, pid, pool, result)
+        for g in range(0, len(seqs), dcfg.join_docs):
+            _detect_group(con, seqs[g : g + dcfg.join_docs], dcfg, pool, result, run_id)
+    finally:
+        pool.close()
+    return result
 
-    def start(batch: list[int]) -> tuple[dict[int, tuple[str, str]], Callable]:
+
+def _store_sketches(
+    con: duckdb.DuckDBPyConnection,
+    seqs: list[int],
+    cfg: DetectConfig,
+    pid: str,
+    pool: _Pool,
+    result: StageResult,
+) -> None:
+    """Store the table rows of the documents in seqs that have none (an engine or a killed
+    run may have stored some); the next batch is sketched while this one is stored."""
+    with result.timed("read"):
+        stored = _sketched(con, seqs)
+    todo = [s for s in seqs if s not in stored]
+    batches = [todo[i : i + cfg.batch_docs] for i in range(0, len(todo), cfg.batch_docs)]
+
+    def start(batch: list[int]) -> Callable[[], list[dict[str, pa.Table]]]:
         with result.timed("read"):
             texts = _texts(con, batch)
-            # an engine (pipeline.engine) may have stored the bands: sketch the rest only
-            stored = _sketched(con, batch)
-            todo = [(s, texts[s][1]) for s in batch if s not in stored]
-        with result.timed("sketch"):
-            return texts, sketcher.submit(todo, pid)
+        items = [(s, texts[s][1]) for s in batch]
+        if not pool.use_for(len(items)):
+            return lambda: [_sketch_chunk(items, cfg, pid)]
+        return pool.map(_sketch_chunk, _split(items, pool.workers * 4), cfg, pid)
 
-    try:
-        upcoming = start(batches[0]) if batches else None
-        for i, batch in enumerate(batches):
-            texts, sketches = upcoming
-            # the next batch is sketched on the pool while this one is joined and aligned
-            upcoming = start(batches[i + 1]) if i + 1 < len(batches) else None
-            # the batch's clusters are rebuilt in the batch's own transaction: a run killed
-            # after any commit leaves no spans without their clusters
-            with result.timed("batches"), db.transaction(con):
-                with result.timed("sketch"):
-                    sketched = sketches()
-                touched = _process_batch(
-                    con, batch, texts, sketched, dcfg, pid, sketcher, result, run_id
-                )
-                if touched:
-                    with result.timed("clusters"):
-                        result.add("clusters", cluster.rebuild(con, touched))
-    finally:
-        sketcher.close()
-    return result
+    upcoming = start(batches[0]) if batches else None
+    for i in range(len(batches)):
+        wait, upcoming = upcoming, start(batches[i + 1]) if i + 1 < len(batches) else None
+        with result.timed("sketch"):
+            parts = wait()
+        with result.timed("store_bands"), db.transaction(con):
+            for table in parts[0]:
+                db.insert_arrow(con, table, pa.concat_tables([p[table] for p in parts]))
+
+
+def _detect_group(
+    con: duckdb.DuckDBPyConnection,
+    group: list[int],
+    cfg: DetectConfig,
+    pool: _Pool,
+    result: StageResult,
+    run_id: str | None,
+) -> None:
+    """Candidates of the group's documents from one band join, then batch by batch: verify
+    and align (the next batch on the pool while this one is stored), commit."""
+    with result.timed("band_join"):
+        passage_edges = _passage_candidates(con, group, cfg)
+        doc_edges = _doc_candidates(con, group, cfg)
+    by_new: dict[int, tuple[list, list]] = {}
+    for edge in passage_edges:
+        by_new.setdefault(edge[0], ([], []))[0].append(edge)
+    for edge in doc_edges:
+        by_new.setdefault(edge[0], ([], []))[1].append(edge)
+    batches = [group[i : i + cfg.batch_docs] for i in range(0, len(group), cfg.batch_docs)]
+
+    def start(batch: list[int]) -> Callable[[], list]:
+        news = [seq for seq in batch if seq in by_new]
+        with result.timed("read"):
+            involved = {d for n in news for e in by_new[n][0] for d in (e[0], e[2])}
+            involved |= {d for n in news for e in by_new[n][1] for d in e}
+            texts = _texts(con, sorted(involved))
+        parts = _split(news, pool.workers * 4) if pool.use_for(len(involved)) else [news]
+        jobs = []
+        for part in parts:
+            p_edges = [e for n in part for e in by_new[n][0]]
+            d_edges = [e for n in part for e in by_new[n][1]]
+            docs = {d for e in p_edges for d in (e[0], e[2])} | {d for e in d_edges for d in e}
+            jobs.append(_AlignJob(p_edges, d_edges, {d: texts[d] for d in docs}))
+        if len(jobs) == 1:
+            return lambda: [_align_job(jobs[0], cfg)]
+        return pool.map(_align_job, jobs, cfg)
+
+    upcoming = start(batches[0]) if batches else None
+    for i, batch in enumerate(batches):
+        wait, upcoming = upcoming, start(batches[i + 1]) if i + 1 < len(batches) else None
+        with result.timed("align"):
+            parts = wait()
+        pair_rows = sorted((r for rows, _ in parts for r in rows), key=lambda r: (r[0], r[1]))
+        span_rows = sorted((r for _, rows in parts for r in rows), key=lambda r: (r[0], r[1]))
+        p_edges = [e for n in batch if n in by_new for e in by_new[n][0]]
+        d_edges = [e for n in batch if n in by_new for e in by_new[n][1]]
+        # the batch's clusters are rebuilt in the batch's own transaction: a run killed
+        # after any commit leaves no spans without their clusters
+        with result.timed("store"), db.transaction(con):
+            _store_results(con, batch, pair_rows, span_rows, p_edges, d_edges, run_id)
+            touched = {d for a, b, _ in span_rows for d in (a, b)}
+            clusters = cluster.rebuild(con, touched) if touched else 0
+        result.add("documents", len(batch))
+        result.add("passage_candidates", len(p_edges))
+        result.add("doc_candidates", len(d_edges))
+        result.add("pairs", len(pair_rows))
+        result.add("spans", len(span_rows))
+        result.add("syndication", sum(1 for r in pair_rows if r[7]))
+        if touched:
+            result.add("clusters", clusters)
 
 
 def _texts(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> dict[int, tuple[str, str]]:
@@ -294,55 +357,6 @@ def is_syndication(jaccard: float, containment: float, cover: float, cfg: Detect
         or containment >= cfg.syndication_containment
         or cover >= cfg.syndication_coverage
     )
-
-
-def _process_batch(
-    con: duckdb.DuckDBPyConnection,
-    batch: list[int],
-    texts: dict[int, tuple[str, str]],
-    sketches: tuple[dict[int, DocSketch], dict[str, pa.Table] | None],
-    cfg: DetectConfig,
-    pid: str,
-    sketcher: Sketcher,
-    result: StageResult,
-    run_id: str | None,
-) -> set[int]:
-    """Detect one batch (sketches of its documents not stored yet are given); returns the
-    documents that got new spans."""
-    outlets = {seq: texts[seq][0] for seq in batch}
-    hasher = sketcher.hasher
-    sketches, tables = sketches
-    with result.timed("store_bands"):
-        if tables is None:
-            tables = sketch_tables(list(sketches.values()), cfg, pid)
-        for table, rows in tables.items():
-            db.insert_arrow(con, table, rows)
-
-    with result.timed("band_join"):
-        passage_edges = _passage_candidates(con, batch, cfg)
-        doc_edges = _doc_candidates(con, batch, cfg)
-
-    with result.timed("partners"):
-        partners = {d for new, _, old, _ in passage_edges for d in (new, old)}
-        partners |= {d for edge in doc_edges for d in edge}
-        missing = sorted(s for s in partners if s not in sketches)
-        partner_texts = _texts(con, missing)
-        outlets.update({seq: outlet for seq, (outlet, _) in partner_texts.items()})
-        sketches.update(sketcher.local([(seq, t) for seq, (_, t) in partner_texts.items()]))
-
-    with result.timed("align"):
-        pair_rows, span_rows = _verify_and_align(
-            passage_edges, doc_edges, sketches, outlets, hasher, cfg
-        )
-    with result.timed("store"):
-        _store_results(con, batch, pair_rows, span_rows, passage_edges, doc_edges, run_id)
-    result.add("documents", len(batch))
-    result.add("passage_candidates", len(passage_edges))
-    result.add("doc_candidates", len(doc_edges))
-    result.add("pairs", len(pair_rows))
-    result.add("spans", len(span_rows))
-    result.add("syndication", sum(1 for r in pair_rows if r[7]))
-    return {d for a, b, _ in span_rows for d in (a, b)}
 
 
 def _verify_and_align(
@@ -478,12 +492,13 @@ def _passage_candidates(
         new as (
             select band_hash, doc_seq, passage_no
             from passage_bands
-            where doc_seq in (select unnest($batch))
+            where doc_seq between $lo and $hi and doc_seq in (select unnest($batch))
         ),
         shared as (
             select pb.band_hash
             from passage_bands as pb
             semi join new as n on n.band_hash = pb.band_hash
+            where pb.doc_seq <= $hi
             group by pb.band_hash
             having count(*) > 1
         ),
@@ -495,6 +510,7 @@ def _passage_candidates(
                 dense_rank() over (partition by pb.band_hash order by pb.doc_seq) as doc_rank,
             from passage_bands as pb
             semi join shared as s on s.band_hash = pb.band_hash
+            where pb.doc_seq <= $hi
         ),
         final as (
             select
@@ -510,7 +526,13 @@ def _passage_candidates(
         )
         select * from final order by all
         """,
-        {"batch": batch, "max_partners": cfg.max_partners, "min_hits": cfg.min_band_hits},
+        {
+            "batch": batch,
+            "lo": min(batch, default=0),
+            "hi": max(batch, default=0),
+            "max_partners": cfg.max_partners,
+            "min_hits": cfg.min_band_hits,
+        },
     ).fetchall()
 
 
@@ -522,12 +544,15 @@ def _doc_candidates(
         """
         with
         new as (
-            select band_hash, doc_seq from doc_bands where doc_seq in (select unnest($batch))
+            select band_hash, doc_seq
+            from doc_bands
+            where doc_seq between $lo and $hi and doc_seq in (select unnest($batch))
         ),
         shared as (
             select d.band_hash
             from doc_bands as d
             semi join new as n on n.band_hash = d.band_hash
+            where d.doc_seq <= $hi
             group by d.band_hash
             having count(*) > 1
         ),
@@ -538,6 +563,7 @@ def _doc_candidates(
                 row_number() over (partition by d.band_hash order by d.doc_seq) as rk,
             from doc_bands as d
             semi join shared as s on s.band_hash = d.band_hash
+            where d.doc_seq <= $hi
         ),
         final as (
             select distinct n.doc_seq as doc_new, h.doc_seq as doc_old,
@@ -547,7 +573,12 @@ def _doc_candidates(
         )
         select * from final order by all
         """,
-        {"batch": batch, "max_partners": cfg.max_partners},
+        {
+            "batch": batch,
+            "lo": min(batch, default=0),
+            "hi": max(batch, default=0),
+            "max_partners": cfg.max_partners,
+        },
     ).fetchall()
 
 
