@@ -11,8 +11,9 @@ passage of an earlier article, and a hot bucket of 1% identical short briefs.
 
     python bench/bench_scale.py [--n 100000] [--batch 1000] [--keep DIR] [--no-hot]
 
-Each stage runs as the real CLI (``python -m pipeline ingest|clean|detect``) in a child
-process: wall time, that process's peak RSS, the database size after it.
+Both loads run the real CLI (``python -m pipeline -v run FOLDER``) in a child process, as a
+scheduled job would; its log gives each stage's seconds (and the steps inside), the
+process's peak RSS so far and the database size after it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import dataclasses
 import itertools
 import json
 import os
-import resource
+import re
 import shutil
 import subprocess
 import sys
@@ -119,37 +120,39 @@ def write(
     return kept
 
 
-def cli_stage(args: list[str], db_path: Path) -> tuple[float, float, str]:
-    """Run one real CLI command; (wall seconds, its peak RSS in MB, its stdout)."""
+_STAGE_LOG = re.compile(
+    r"INFO: (ingest|clean|detect): ([\d.]+) s(?:, )?(.*); peak RSS so far (\d+) MB; "
+    r"database (.+?) \(\+ WAL (.+?)\)$"
+)
+
+
+def run_pipeline(db_path: Path, folder: Path, label: str, n: int) -> float:
+    """The real ``newsdedup run`` in one process, as a scheduled job calls it; prints each
+    stage's line of its -v log (seconds, steps, peak RSS so far, database size) and
+    returns the wall time of the whole command."""
     t = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", *args, "--db", str(db_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "-v", "run", str(folder), "--db", str(db_path)],
+        capture_output=True,
         text=True,
         cwd=ROOT,
     )
-    out, err = proc.communicate()
     wall = time.perf_counter() - t
-    # the child's own peak (ru_maxrss of a reaped child); pool workers are smaller
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if proc.returncode not in (0, 3):
-        raise SystemExit(f"{args[0]} failed ({proc.returncode}): {err.strip()}")
-    return wall, rss, out.strip().replace("\n", "; ")
-
-
-def run_stages(db_path: Path, folder: Path, label: str, n: int) -> float:
-    total = 0.0
-    for args in (["ingest", str(folder)], ["clean"], ["detect"]):
-        wall, rss, out = cli_stage(args, db_path)
-        total += wall
-        print(
-            f"{label:10s} {args[0]:7s} {wall:8.2f} s {n / wall:9.0f} docs/s  "
-            f"peak RSS {rss:6.0f} MB  db {db_path.stat().st_size / 2**20:6.0f} MB  | {out}",
-            flush=True,
-        )
-    print(f"{label:10s} {'total':7s} {total:8.2f} s {n / total:9.0f} docs/s", flush=True)
-    return total
+        raise SystemExit(f"run failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
+    for line in proc.stderr.splitlines():
+        m = _STAGE_LOG.search(line)
+        if m:
+            stage, secs, steps, rss, size, wal = m.groups()
+            print(
+                f"{label:10s} {stage:7s} {float(secs):8.2f} s {n / max(float(secs), 0.01):9.0f} docs/s  "
+                f"peak RSS {int(rss):6d} MB  db {size} (+ WAL {wal})"
+                + (f"  | {steps}" if steps else ""),
+                flush=True,
+            )
+    print(f"{label:10s} {'total':7s} {wall:8.2f} s {n / wall:9.0f} docs/s  (the whole command)")
+    print(f"{label:10s} {proc.stdout.strip().replace(chr(10), '; ')}", flush=True)
+    return wall
 
 
 def hot_bucket(sizes: tuple[int, ...] = (1000, 2000, 4000)) -> None:
@@ -240,8 +243,8 @@ def main() -> None:
         f"generated {args.n} + {args.batch} articles in {time.perf_counter() - t:.1f} s", flush=True
     )
     db_path = work / "bench.duckdb"
-    run_stages(db_path, work / "corpus", f"run {args.n}", args.n)
-    run_stages(db_path, work / "batch", f"+{args.batch}", args.batch)
+    run_pipeline(db_path, work / "corpus", f"run {args.n}", args.n)
+    run_pipeline(db_path, work / "batch", f"+{args.batch}", args.batch)
     signature_ratio(sample, cfg)
     if not args.no_hot:
         hot_bucket()

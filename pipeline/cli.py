@@ -6,7 +6,9 @@ import contextlib
 import json
 import logging
 import os
+import resource
 import sys
+import time
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -169,16 +171,30 @@ def _run(
         con.close()
 
 
-def _report_stage(result: StageResult, counts: dict[str, int]) -> None:
+def _report_stage(
+    result: StageResult, counts: dict[str, int], con: duckdb.DuckDBPyConnection
+) -> None:
     for key, value in result.counts.items():
         counts[f"{result.stage}.{key}"] = value
     if result.rejected:
         counts["rejected"] = counts.get("rejected", 0) + len(result.rejected)
     shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.counts.items())
     typer.echo(f"{result.stage}: {shown or 'nothing to do'}")
-    if result.seconds:
-        steps = ", ".join(f"{k.replace('_', ' ')} {v:.1f}" for k, v in result.seconds.items())
-        logging.getLogger(__name__).info("%s seconds: %s", result.stage, steps)
+    steps = "".join(f", {k.replace('_', ' ')} {v:.1f}" for k, v in result.seconds.items())
+    log = logging.getLogger(__name__)
+    if log.isEnabledFor(logging.INFO):
+        size, wal = con.sql(
+            "select database_size, wal_size from pragma_database_size()"
+        ).fetchall()[0]
+        log.info(
+            "%s: %.2f s%s; peak RSS so far %.0f MB; database %s (+ WAL %s)",
+            result.stage,
+            time.perf_counter() - result.started,
+            steps,
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            size,
+            wal,
+        )
     for r in result.rejected:
         _err(f"rejected {r.source}: {r.reason}")
 
@@ -200,7 +216,7 @@ def ingest_cmd(
     else a placeholder unique to the file (unknown outlets are never merged).
     """
     with _errors(), _run(db_path, "ingest", [str(p) for p in paths]) as (con, run_id, cfg, counts):
-        _report_stage(ingest.run(con, cfg, paths, outlet=outlet, run_id=run_id), counts)
+        _report_stage(ingest.run(con, cfg, paths, outlet=outlet, run_id=run_id), counts, con)
     _exit_for(counts)
 
 
@@ -222,7 +238,7 @@ def clean_cmd(
     """
     inputs = ["--redo"] if redo else []
     with _errors(), _run(db_path, "clean", inputs) as (con, run_id, cfg, counts):
-        _report_stage(clean.run(con, cfg, run_id=run_id, redo=redo), counts)
+        _report_stage(clean.run(con, cfg, run_id=run_id, redo=redo), counts, con)
     _exit_for(counts)
 
 
@@ -263,7 +279,7 @@ def show_cmd(
 def detect_cmd(db_path: DbOption = DEFAULT_DB) -> None:
     """Find reused passages and syndicated articles for every cleaned document not yet processed."""
     with _errors(), _run(db_path, "detect", []) as (con, run_id, cfg, counts):
-        _report_stage(detect.run(con, cfg, run_id=run_id), counts)
+        _report_stage(detect.run(con, cfg, run_id=run_id), counts, con)
 
 
 class EngineName(StrEnum):
@@ -323,11 +339,13 @@ def run_cmd(
                     con, cfg, paths, mapper, work, outlet=outlet, run_id=run_id
                 )
                 for result in results:
-                    _report_stage(result, counts)
+                    _report_stage(result, counts, con)
             else:
-                _report_stage(ingest.run(con, cfg, paths, outlet=outlet, run_id=run_id), counts)
-                _report_stage(clean.run(con, cfg, run_id=run_id), counts)
-                _report_stage(detect.run(con, cfg, run_id=run_id), counts)
+                _report_stage(
+                    ingest.run(con, cfg, paths, outlet=outlet, run_id=run_id), counts, con
+                )
+                _report_stage(clean.run(con, cfg, run_id=run_id), counts, con)
+                _report_stage(detect.run(con, cfg, run_id=run_id), counts, con)
     _exit_for(counts)
 
 

@@ -79,6 +79,7 @@ class StageResult:
     counts: dict[str, int] = field(default_factory=dict)
     rejected: list[Rejection] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per step
+    started: float = field(default_factory=time.perf_counter)
 
     def add(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
