@@ -64,24 +64,31 @@ class _Alternation:
     story paragraph meets a handful of rules instead of all of them.
     """
 
+    # line lengths where the set of rules tried changes (each set compiles once per process)
+    EDGES = (0, 100, 200, 400, 800)
+
     def __init__(self, patterns: tuple[re.Pattern, ...]) -> None:
         self.patterns = patterns
         self.widest = [_widest_match(rx) for rx in patterns]
-        self.bounds = sorted({w for w in self.widest if w is not None})
-        self._by_bound: dict[int, re.Pattern] = {}
+        self._by_edge: dict[int, re.Pattern] = {}
+
+    @property
+    def bounds(self) -> list[int]:
+        return sorted({w for w in self.widest if w is not None})
 
     def match(self, line: str) -> re.Match | None:
-        k = bisect.bisect_left(self.bounds, len(line))
-        if k not in self._by_bound:
-            least = self.bounds[k] if k < len(self.bounds) else None
-            self._by_bound[k] = re.compile(
+        # lines longer than EDGES[k] meet the rules that can match something that long
+        k = bisect.bisect_left(self.EDGES, len(line)) - 1
+        if k not in self._by_edge:
+            shortest = self.EDGES[max(k, 0)]
+            self._by_edge[k] = re.compile(
                 "|".join(
                     f"(?P<r{i}>{'(?i:' if rx.flags & re.I else '(?:'}{rx.pattern}))"
                     for i, (rx, w) in enumerate(zip(self.patterns, self.widest, strict=True))
-                    if w is None or (least is not None and w >= least)
+                    if w is None or w > shortest or k < 0
                 )
             )
-        return self._by_bound[k].match(line)
+        return self._by_edge[k].match(line)
 
 
 def _widest_match(rx: re.Pattern) -> int | None:

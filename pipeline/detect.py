@@ -15,6 +15,7 @@ Then clusters of reused text are rebuilt from the stored spans (pipeline.cluster
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import logging
 import multiprocessing
 import os
@@ -112,7 +113,9 @@ class _AlignJob:
     texts: dict[int, tuple[str, str]]  # doc_seq -> (outlet, clean text)
 
 
-def _align_job(job: _AlignJob, cfg: DetectConfig) -> tuple[list[tuple], list[tuple[int, int, Span]]]:
+def _align_job(
+    job: _AlignJob, cfg: DetectConfig
+) -> tuple[list[tuple], list[tuple[int, int, Span]]]:
     """Worker (or in-process): sketch the documents, verify and align the candidates."""
     hasher = _worker_hasher()
     sketches = {seq: sketch_document(seq, t, cfg, hasher) for seq, (_, t) in job.texts.items()}
@@ -153,21 +156,22 @@ def _split(items: list, parts: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def param_id(cfg: DetectConfig) -> str:
-    import datasketch
+def _datasketch_version() -> str:
+    # the installed version, without importing the package (it loads scipy)
+    return importlib.metadata.version("datasketch")
 
+
+def param_id(cfg: DetectConfig) -> str:
     key = (
         f"{cfg.num_perm}/{cfg.seed}/{cfg.scheme}/{cfg.shingle_size}/{cfg.passage_bands}x"
         f"{cfg.passage_rows}/{cfg.doc_bands}x{cfg.doc_rows}/{cfg.min_passage_words}/"
-        f"{cfg.max_passage_words}/datasketch-{datasketch.__version__}"
+        f"{cfg.max_passage_words}/datasketch-{_datasketch_version()}"
     )
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
 def ensure_params(con: duckdb.DuckDBPyConnection, cfg: DetectConfig) -> str:
     """Record the parameters behind the stored bands; refuse to mix two parameter sets."""
-    import datasketch
-
     pid = param_id(cfg)
     stored = [r[0] for r in con.execute("select param_id from detect_params").fetchall()]
     has_bands = con.execute("select count(*) from detected").fetchall()[0][0] > 0
@@ -193,7 +197,7 @@ def ensure_params(con: duckdb.DuckDBPyConnection, cfg: DetectConfig) -> str:
                 cfg.passage_rows,
                 cfg.doc_bands,
                 cfg.doc_rows,
-                datasketch.__version__,
+                _datasketch_version(),
             ],
         )
     return pid

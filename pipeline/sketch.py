@@ -40,11 +40,18 @@ def fmix64(h: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int, scheme: str) -> tuple[np.ndarray, np.ndarray]:
-    """The (a, b) permutation parameters of a datasketch MinHash with these settings."""
-    from datasketch import MinHash
+    """The (a, b) permutation parameters of a datasketch MinHash with these settings.
 
-    perms = MinHash(num_perm=num_perm, seed=seed, scheme=scheme).permutations
-    return np.asarray(perms[0], dtype=_U32), np.asarray(perms[1], dtype=_U32)
+    Drawn as datasketch 2.0 draws them for "affine32" (an odd a, any b, from
+    numpy's RandomState(seed)): importing datasketch costs ~0.6 s (it loads scipy), a
+    lot for a small batch. tests/test_sketch.py pins the equality with datasketch.
+    """
+    if scheme != "affine32":
+        raise ValueError(f"unsupported MinHash scheme {scheme!r}")
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=_U32) * _U32(2) + _U32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=_U32)
+    return a, b
 
 
 class _HashCache(dict):

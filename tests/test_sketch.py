@@ -52,3 +52,13 @@ def test_signatures_across_chunks_and_empty_sets_equal_one_set_at_a_time():
     for row, s in zip(packed, sets, strict=True):
         assert np.array_equal(row, signatures([s], num_perm=16, seed=2)[0])
     assert (packed[0] == np.iinfo(np.uint32).max).all() and not (packed[1] == packed[0]).all()
+
+
+def test_permutations_are_datasketch_s():
+    from pipeline.sketch import permutations
+
+    for num_perm, seed in ((64, 1), (128, 7), (16, 12345)):
+        a, b = permutations(num_perm, seed, "affine32")
+        ref = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+        assert np.array_equal(a, ref[0]) and np.array_equal(b, ref[1])
+        assert a.dtype == b.dtype == np.uint32
