@@ -71,7 +71,10 @@ def test_passages_and_words_in_one_pass_equal_the_two_functions():
     assert len(texts) > 20
     for text in texts:
         for lo, hi in ((5, 60), (1, 3)):
-            assert passages_and_words(text, lo, hi) == (split_passages(text, lo, hi), words_only(text))
+            assert passages_and_words(text, lo, hi) == (
+                split_passages(text, lo, hi),
+                words_only(text),
+            )
 
 
 def test_word_bounds_from_arrays_equal_the_word_pattern():
