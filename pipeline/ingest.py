@@ -131,62 +131,186 @@ def _meta_from(record: dict) -> InputMeta:
     )
 
 
+_Folder = tuple[str, frozenset[str]]  # a resolved folder and the names of its symlinks
+_Listing = tuple[frozenset[str], frozenset[str]]  # a folder's .json names, its symlinks' names
+_Stamps = dict[str, tuple[int, ...]]
+# Kept per process, while unchanged: every shard of the sharded engine (64 files) starts a
+# MetadataIndex and would otherwise list the folder and parse the manifest again.
+_MANIFESTS: dict[str, tuple[_Stamps, dict[str, dict]]] = {}
+_MANIFESTS_MAX = 8
+_LISTINGS: dict[str, tuple[_Stamps, _Listing]] = {}
+_LISTINGS_MAX = 256
+
+
+def _stamps(paths: Iterable[str]) -> _Stamps | None:
+    """What tells that a file or folder changed; None if one of them cannot be stat'ed."""
+    stamps = {}
+    try:
+        for p in paths:
+            st = os.stat(p)
+            stamps[p] = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    except OSError:
+        return None
+    return stamps
+
+
+def _real_folder(folder: str) -> _Folder | None:
+    """The folder resolved, with its symlinks' names; None if those cannot be listed."""
+    real = os.path.realpath(folder)
+    try:
+        with os.scandir(real) as entries:
+            return real, frozenset(e.name for e in entries if e.is_symlink())
+    except (FileNotFoundError, NotADirectoryError):
+        return real, frozenset()
+    except OSError:  # a symlink loop or an unlistable folder: resolve its rows one by one
+        return None
+
+
+def _plain_key(folder: str, file: object, dirs: dict[str, _Folder | None]) -> str | None:
+    """(folder / file).resolve() without a stat per row: each folder a row names is resolved
+    once, and the file itself is no symlink. None when that shortcut does not apply."""
+    if not isinstance(file, str) or "\0" in file or file.startswith("/"):
+        return None
+    parts = [p for p in file.split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    try:
+        os.fsencode(file)
+    except UnicodeEncodeError:  # lone surrogates: lstat raises, as resolve() would
+        return None
+    head = "/".join(parts[:-1])
+    if head not in dirs:
+        dirs[head] = _real_folder(os.path.join(folder, head) if head else folder)
+    entry = dirs[head]
+    if entry is None or parts[-1] in entry[1]:
+        return None
+    return os.path.join(entry[0], parts[-1])
+
+
+def _load_manifest(folder: str, path: str) -> tuple[dict[str, dict], set[str] | None]:
+    """A manifest's rows by their file's resolved path, and the folders on the way to those
+    files (None if a row goes through a symlink: its key may change without them)."""
+    rows: dict[str, dict] = {}
+    dirs: dict[str, _Folder | None] = {}  # a row's folder, relative to the manifest's
+    cacheable = True
+    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            key = _plain_key(folder, row["file"], dirs)
+            if key is None:
+                key = str((Path(folder) / row["file"]).resolve())
+                cacheable = False
+            rows[key] = row
+        except (json.JSONDecodeError, KeyError, TypeError):
+            log.warning("%s:%d: bad manifest line ignored", path, n)
+    folders = {folder}
+    for head, entry in dirs.items():
+        sub = folder
+        for part in head.split("/") if head else ():
+            sub = os.path.join(sub, part)
+            folders.add(sub)
+        cacheable = cacheable and entry is not None and entry[0] == sub
+    return rows, folders if cacheable else None
+
+
+def _folder_listing(folder: str) -> _Listing | None:
+    """(names ending .json, names of symlinks) in a folder; None if it cannot be listed."""
+    stamps = _stamps([folder])  # before listing: a change while listing shows next time
+    cached = _LISTINGS.pop(folder, None)
+    if cached is not None and cached[0] == stamps:
+        _LISTINGS[folder] = cached
+        return cached[1]
+    try:
+        with os.scandir(folder) as entries:
+            names, links = [], []
+            for e in entries:
+                if e.name.endswith(".json"):
+                    names.append(e.name)
+                if e.is_symlink():
+                    links.append(e.name)
+    except OSError:
+        return None
+    listing = frozenset(names), frozenset(links)
+    if stamps is not None:
+        while len(_LISTINGS) >= _LISTINGS_MAX:
+            del _LISTINGS[next(iter(_LISTINGS))]
+        _LISTINGS[folder] = (stamps, listing)
+    return listing
+
+
+def _manifest_rows(folder: str) -> dict[str, dict]:
+    """Rows of folder/manifest.jsonl by resolved file path; folder must be resolved."""
+    path = os.path.join(folder, "manifest.jsonl")
+    if not Path(path).is_file():
+        return {}
+    cached = _MANIFESTS.pop(path, None)
+    if cached is not None and _stamps(cached[0]) == cached[0]:
+        _MANIFESTS[path] = cached
+        return cached[1]
+    before = _stamps([path])  # before reading: a change while reading shows next time
+    rows, folders = _load_manifest(folder, path)
+    after = _stamps(folders) if folders is not None else None
+    if before is not None and after is not None:
+        while len(_MANIFESTS) >= _MANIFESTS_MAX:
+            del _MANIFESTS[next(iter(_MANIFESTS))]
+        _MANIFESTS[path] = ({**before, **after}, rows)
+    return rows
+
+
 class MetadataIndex:
-    """Sidecar <file>.json and manifest.jsonl rows, loaded once per folder."""
+    """Sidecar <file>.json and manifest.jsonl rows, loaded once per folder.
+
+    Runs once per input file, so paths are plain strings here, not Path objects.
+    """
 
     def __init__(self) -> None:
-        self._manifests: dict[Path, dict[Path, dict]] = {}
-        self._resolved: dict[Path, Path] = {}  # folder -> resolved folder
-        self._names: dict[Path, frozenset[str]] = {}  # folder -> file names (sidecar check)
+        self._resolved: dict[str, str] = {}  # folder -> resolved folder
+        self._manifests: dict[str, dict[str, dict]] = {}  # resolved folder -> its manifest
+        self._listings: dict[str, _Listing | None] = {}
+        self._chains: dict[str, list[dict[str, dict]]] = {}  # resolved folder -> manifests
 
-    def _resolve(self, file: Path) -> Path:
-        """file.resolve(), resolving each folder once (a stat per path part is costly)."""
-        folder = file.parent
-        if folder not in self._resolved:
-            self._resolved[folder] = folder.resolve()
-        resolved = self._resolved[folder] / file.name
-        return resolved.resolve() if file.is_symlink() else resolved
+    def _listing(self, folder: str) -> _Listing | None:
+        if folder not in self._listings:
+            self._listings[folder] = _folder_listing(folder)
+        return self._listings[folder]
 
-    def _has_sidecar(self, file: Path) -> bool:
-        folder = file.parent
-        if folder not in self._names:
-            try:
-                self._names[folder] = frozenset(
-                    e.name for e in os.scandir(folder) if e.name.endswith(".json")
-                )
-            except OSError:
-                self._names[folder] = frozenset()
-        return file.name + ".json" in self._names[folder]
+    def _chain(self, folder: str) -> list[dict[str, dict]]:
+        """The manifests that may describe a file in a resolved folder: the folder's and
+        those of the two folders above it, outermost first."""
+        if folder not in self._chains:
+            parent = os.path.dirname(folder)
+            folders = dict.fromkeys((os.path.dirname(parent), parent, folder))  # "/" may repeat
+            self._chains[folder] = [rows for f in folders if (rows := self._manifest(f))]
+        return self._chains[folder]
 
-    def _manifest(self, folder: Path) -> dict[Path, dict]:
+    def _manifest(self, folder: str) -> dict[str, dict]:
         if folder not in self._manifests:
-            rows: dict[Path, dict] = {}
-            path = folder / "manifest.jsonl"
-            if path.is_file():
-                for n, line in enumerate(
-                    path.read_text(encoding="utf-8", errors="replace").splitlines(), 1
-                ):
-                    if not line.strip():
-                        continue
-                    try:
-                        row = json.loads(line)
-                        rows[(folder / row["file"]).resolve()] = row
-                    except (json.JSONDecodeError, KeyError, TypeError):
-                        log.warning("%s:%d: bad manifest line ignored", path, n)
-            self._manifests[folder] = rows
+            self._manifests[folder] = _manifest_rows(folder)
         return self._manifests[folder]
 
     def lookup(self, file: Path) -> dict:
         record: dict = {}
-        resolved = self._resolve(file)
-        for folder in reversed([resolved.parent, *resolved.parents][:4]):
-            record.update(self._manifest(folder).get(resolved, {}))
-        sidecar = file.with_name(file.name + ".json")
-        if self._has_sidecar(file) and sidecar.is_file():
-            loaded = json.loads(sidecar.read_text(encoding="utf-8"))
-            if not isinstance(loaded, dict):
-                raise ValueError(f"sidecar {sidecar.name} is not a JSON object")
-            record.update(loaded)
+        folder, name = os.path.split(os.fspath(file))
+        folder = folder or "."
+        listing = self._listing(folder)
+        if folder not in self._resolved:
+            self._resolved[folder] = os.path.realpath(folder)
+        resolved = os.path.join(self._resolved[folder], name)
+        is_link = file.is_symlink() if listing is None else name in listing[1]
+        if is_link:
+            resolved = str(Path(resolved).resolve())
+        for rows in self._chain(os.path.dirname(resolved)):
+            record.update(rows.get(resolved, ()))
+        if listing is not None and name + ".json" in listing[0]:
+            sidecar = file.with_name(file.name + ".json")
+            if sidecar.is_file():
+                loaded = json.loads(sidecar.read_text(encoding="utf-8"))
+                if not isinstance(loaded, dict):
+                    raise ValueError(f"sidecar {sidecar.name} is not a JSON object")
+                record.update(loaded)
         return record
 
 
@@ -237,10 +361,11 @@ def read_inputs(
     fmt = format_of(path) or "txt"
     limit = cfg.clean.max_bytes
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
+        st = os.stat(source)
+        if not stat.S_ISREG(st.st_mode):
             _reject(result, path, "not a regular file")
             return
-        data, problem = sources.read_capped(path, limit)
+        data, problem = sources.read_capped(path, limit, st.st_size)
     except sources.TooLarge as exc:
         head = _head(path)
         size = path.stat().st_size

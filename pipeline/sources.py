@@ -56,16 +56,20 @@ def is_gzip_name(path: Path) -> bool:
     return path.name.lower().endswith(".gz")
 
 
-def read_capped(path: Path, limit: int) -> tuple[bytes, str | None]:
+def read_capped(path: Path, limit: int, size: int | None = None) -> tuple[bytes, str | None]:
     """The file's bytes (decompressed for .gz) and a problem found on the way, if any.
 
     Raises TooLarge past `limit` bytes, on disk or decompressed; never holds more than that.
+    `size` is the file's size if the caller has just stat'ed it.
     """
-    size = path.stat().st_size
+    if size is None:
+        size = path.stat().st_size
     if size > limit:
         raise TooLarge(f"file is {size} bytes, over the limit of {limit}")
-    with path.open("rb") as fh:
-        raw = fh.read(limit + 1)
+    with open(path, "rb") as fh:
+        raw = fh.read(size + 1)  # not read(limit + 1): that allocates `limit` bytes per file
+        if len(raw) > size:  # grew since stat: read on, up to the limit
+            raw += fh.read(limit - size)
     if len(raw) > limit:  # grew since stat
         raise TooLarge(f"file is over the limit of {limit} bytes")
     if not is_gzip_name(path):
