@@ -637,7 +637,7 @@ def run(
                 row
                 for row in con.execute(
                     """
-                    select doc_id, source, format, url, title, outlet
+                    select doc_id, source, format, url, title, outlet, doc_seq
                     from documents
                     where doc_id not in (select doc_id from cleaned)
                       and doc_id not in (
@@ -654,15 +654,24 @@ def run(
                 chunk = pending[start : start + cfg.clean.batch_docs]
                 for row in chunk:
                     attempts[row[0]] = attempts.get(row[0], 0) + 1
+                # the doc_seq range lets DuckDB skip the row groups of other documents
+                # instead of reading every stored page
                 raws = dict(
                     con.execute(
-                        "select doc_id, raw from documents where doc_id in (select unnest(?))",
-                        [[row[0] for row in chunk]],
+                        """
+                        select doc_id, raw from documents
+                        where doc_seq between $lo and $hi and doc_id in (select unnest($ids))
+                        """,
+                        {
+                            "ids": [row[0] for row in chunk],
+                            "lo": min(row[6] for row in chunk),
+                            "hi": max(row[6] for row in chunk),
+                        },
                     ).fetchall()
                 )
                 items = [
                     (raws[doc_id], fmt, url, title, cfg.clean.max_bytes)
-                    for doc_id, _, fmt, url, title, _ in chunk
+                    for doc_id, _, fmt, url, title, _, _ in chunk
                 ]
                 outcomes = cleaner.submit(items)  # cleaned while the previous batch is stored
                 if previous is not None:
@@ -686,7 +695,7 @@ def _store(
     rejected: list[Rejection] = []
     good: list[tuple[str, str, CleanResult]] = []
     formats: dict[str, tuple[str, str]] = {}
-    for (doc_id, source, fmt, *_, outlet), outcome in zip(pending, outcomes, strict=True):
+    for (doc_id, source, fmt, _, _, outlet, _), outcome in zip(pending, outcomes, strict=True):
         formats[doc_id] = (source, fmt)
         if isinstance(outcome, str):
             rejected.append(Rejection(source, "clean", outcome, None, len(raws[doc_id]), doc_id))
