@@ -39,7 +39,7 @@ from pipeline.sketch import (
     shingles,
     signatures,
 )
-from pipeline.text import Tokens, passages_and_words, tokenize, words_only
+from pipeline.text import Tokens, passages_and_words, passages_of, tokenize, words_only
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +62,20 @@ class DocSketch:
         return self._tokens
 
 
-def sketch_document(doc_seq: int, text: str, cfg: DetectConfig, hasher: TokenHasher) -> DocSketch:
-    """Pure: passages and shingle hashes of one clean text.
+def sketch_document(
+    doc_seq: int, text: str, cfg: DetectConfig, hasher: TokenHasher, tokens: Tokens | None = None
+) -> DocSketch:
+    """Pure: passages and shingle hashes of one clean text (of its tokens, when given).
 
     Words are hashed once per document; a passage's shingles are the slice of the
     document's shingles that lies inside it (the same values as hashing it alone).
     """
     k = cfg.shingle_size
-    passages, words = passages_and_words(text, cfg.min_passage_words, cfg.max_passage_words)
+    if tokens is None:
+        passages, words = passages_and_words(text, cfg.min_passage_words, cfg.max_passage_words)
+    else:
+        passages = passages_of(tokens, cfg.min_passage_words, cfg.max_passage_words)
+        words = tokens.words
     token_hashes = hasher(words)
     doc_shingles = shingles(token_hashes, k)
     counts = [n for _, _, n in passages]
@@ -85,7 +91,7 @@ def sketch_document(doc_seq: int, text: str, cfg: DetectConfig, hasher: TokenHas
             w0 = w1
     else:  # casefolding changed a word boundary: hash passage by passage
         passage_shingles = [shingles(hasher(words_only(text[a:b])), k) for a, b, _ in passages]
-    return DocSketch(doc_seq, text, passages, passage_shingles, np.unique(doc_shingles))
+    return DocSketch(doc_seq, text, passages, passage_shingles, np.unique(doc_shingles), tokens)
 
 
 _WORKER_HASHER: TokenHasher | None = None
@@ -118,7 +124,10 @@ def _align_job(
 ) -> tuple[list[tuple], list[tuple[int, int, Span]]]:
     """Worker (or in-process): sketch the documents, verify and align the candidates."""
     hasher = _worker_hasher()
-    sketches = {seq: sketch_document(seq, t, cfg, hasher) for seq, (_, t) in job.texts.items()}
+    # alignment needs each text's tokens: the sketch is made from them
+    sketches = {
+        seq: sketch_document(seq, t, cfg, hasher, tokenize(t)) for seq, (_, t) in job.texts.items()
+    }
     outlets = {seq: outlet for seq, (outlet, _) in job.texts.items()}
     return _verify_and_align(job.passage_edges, job.doc_edges, sketches, outlets, hasher, cfg)
 

