@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Mapping
 
 import duckdb
 import numpy as np
@@ -72,12 +73,17 @@ def affected_docs(con: duckdb.DuckDBPyConnection, touched: set[int]) -> set[int]
         docs |= more
 
 
-def rebuild(con: duckdb.DuckDBPyConnection, touched: set[int] | None = None) -> int:
+def rebuild(
+    con: duckdb.DuckDBPyConnection,
+    touched: set[int] | None = None,
+    known_texts: Mapping[int, str] | None = None,
+) -> int:
     """Recompute occurrences and clusters from the stored spans; returns #clusters rebuilt.
 
     With ``touched`` (the documents of new spans) only the clusters those documents are
     in are rebuilt: work grows with the batch and the clusters it joins, not the store.
     A cluster is closed under its spans, so the result equals a full rebuild.
+    ``known_texts`` holds clean texts the caller has already: only the others are read.
     """
     if touched is None:
         rows = con.execute(
@@ -117,20 +123,20 @@ def rebuild(con: duckdb.DuckDBPyConnection, touched: set[int] | None = None) -> 
     for da, dbb, a0, _, b0, _ in rows:
         uf.union(locate(da, a0), locate(dbb, b0))
 
-    texts = (
-        dict(
+    known = known_texts or {}
+    texts = {d: known[d] for d in occ_index if d in known}
+    missing = [d for d in occ_index if d not in known]
+    if missing:
+        texts.update(
             con.execute(
                 """
-            select d.doc_seq, c.clean_text
-            from documents as d inner join cleaned as c on c.doc_id = d.doc_id
-            where d.doc_seq in (select unnest(?))
-            """,
-                [list(occ_index)],
+                select d.doc_seq, c.clean_text
+                from documents as d inner join cleaned as c on c.doc_id = d.doc_id
+                where d.doc_seq in (select unnest(?))
+                """,
+                [missing],
             ).fetchall()
         )
-        if occ_index
-        else {}
-    )
     cluster_of: dict[int, str] = {}
     out = {
         k: []

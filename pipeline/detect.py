@@ -303,6 +303,7 @@ def _detect_group(
         involved = {d for e in passage_edges for d in (e[0], e[2])}
         involved |= {d for e in doc_edges for d in e}
         texts = _texts(con, sorted(involved))
+        clean_texts = {d: t for d, (_, t) in texts.items()}
 
     def job(news: list[int]) -> _AlignJob:
         p_edges = [e for n in news for e in by_new[n][0]]
@@ -331,7 +332,7 @@ def _detect_group(
         with result.timed("store"), db.transaction(con):
             _store_results(con, batch, pair_rows, span_rows, p_edges, d_edges, run_id)
             touched = {d for a, b, _ in span_rows for d in (a, b)}
-            clusters = cluster.rebuild(con, touched) if touched else 0
+            clusters = cluster.rebuild(con, touched, clean_texts) if touched else 0
         result.add("documents", len(batch))
         result.add("passage_candidates", len(p_edges))
         result.add("doc_candidates", len(d_edges))

@@ -212,6 +212,19 @@ def _passages(
 _CLOSE = {"“": "”", "„": "“", "«": "»", '"': '"'}
 # an opening mark; ‘ opens only where no letter or digit stands before it (not in "rock‘n")
 _OPENER_RE = re.compile(r'[“„«"]|(?<![^\W_])‘')
+_MARK_RE = re.compile(r'[“„«"‘]')  # a plain character set: scanned many times faster
+
+
+def _next_opener(text: str, i: int) -> re.Match | None:
+    """_OPENER_RE.search(text, i), its look-behind checked by hand."""
+    while (m := _MARK_RE.search(text, i)) is not None:
+        j = m.start()
+        if text[j] != "‘" or j == 0 or not text[j - 1].isalnum():
+            return m
+        i = j + 1
+    return None
+
+
 # ’ closes a quotation only where no letter follows it: "don’t" is an apostrophe
 _CLOSE_SINGLE_RE = re.compile(r"’(?![^\W\d_])")
 
@@ -224,7 +237,7 @@ def quote_regions(text: str) -> list[tuple[int, int]]:
     """
     regions: list[tuple[int, int]] = []
     i, n = 0, len(text)
-    while (m := _OPENER_RE.search(text, i)) is not None:
+    while (m := _next_opener(text, i)) is not None:
         start = m.start()
         p_end = text.find("\n", start)
         p_end = n if p_end < 0 else p_end

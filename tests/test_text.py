@@ -99,3 +99,18 @@ def test_word_bounds_from_arrays_equal_the_word_pattern():
         expected = np.array([m.span() for m in WORD_RE.finditer(text)]).reshape(-1, 2)
         assert np.array_equal(_word_bounds(text), expected), text[:80]
     assert _word_bounds("lone \ud800 surrogate") is None
+
+
+def test_next_opener_finds_what_the_look_behind_pattern_finds():
+    from pathlib import Path
+
+    from pipeline.text import _OPENER_RE, _next_opener
+
+    root = Path(__file__).resolve().parent.parent
+    files = sorted(root.glob("seeds/*.txt")) + sorted(root.glob("tests/fixtures/**/*.*"))
+    texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
+    texts += ['‘quoted’ rock‘n’roll, x ‘y’ „z“ «w» "v" _‘u’ 3‘t', "‘", "a‘", ""]
+    for text in texts:
+        for i in range(0, len(text), max(1, len(text) // 50)):
+            ours, ref = _next_opener(text, i), _OPENER_RE.search(text, i)
+            assert (ours and ours.span()) == (ref and ref.span()), (text[:60], i)
