@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -637,7 +637,7 @@ def run(
                 row
                 for row in con.execute(
                     """
-                    select doc_id, source, format, url, title, outlet, doc_seq
+                    select doc_id, source, format, url, title, outlet, doc_seq, size_bytes
                     from documents
                     where doc_id not in (select doc_id from cleaned)
                       and doc_id not in (
@@ -650,8 +650,7 @@ def run(
             if not pending:
                 break
             previous = None
-            for start in range(0, len(pending), cfg.clean.batch_docs):
-                chunk = pending[start : start + cfg.clean.batch_docs]
+            for chunk in _batches(pending, cfg.clean.batch_docs, cfg.clean.batch_bytes):
                 for row in chunk:
                     attempts[row[0]] = attempts.get(row[0], 0) + 1
                 # the doc_seq range lets DuckDB skip the row groups of other documents
@@ -671,7 +670,7 @@ def run(
                 )
                 items = [
                     (raws[doc_id], fmt, url, title, cfg.clean.max_bytes)
-                    for doc_id, _, fmt, url, title, _, _ in chunk
+                    for doc_id, _, fmt, url, title, _, _, _ in chunk
                 ]
                 outcomes = cleaner.submit(items)  # cleaned while the previous batch is stored
                 if previous is not None:
@@ -680,6 +679,21 @@ def run(
             if previous is not None:
                 _store(con, previous[0], previous[1](), previous[2], cfg, result, run_id)
     return result
+
+
+def _batches(rows: list[tuple], max_docs: int, max_bytes: int) -> Iterator[list[tuple]]:
+    """Runs of pending rows (size in bytes last) of at most max_docs and max_bytes
+    (a single larger document is a batch of its own)."""
+    batch: list[tuple] = []
+    held = 0
+    for row in rows:
+        if batch and (len(batch) >= max_docs or held + row[-1] > max_bytes):
+            yield batch
+            batch, held = [], 0
+        batch.append(row)
+        held += row[-1]
+    if batch:
+        yield batch
 
 
 def _store(
@@ -695,7 +709,7 @@ def _store(
     rejected: list[Rejection] = []
     good: list[tuple[str, str, CleanResult]] = []
     formats: dict[str, tuple[str, str]] = {}
-    for (doc_id, source, fmt, _, _, outlet, _), outcome in zip(pending, outcomes, strict=True):
+    for (doc_id, source, fmt, _, _, outlet, *_), outcome in zip(pending, outcomes, strict=True):
         formats[doc_id] = (source, fmt)
         if isinstance(outcome, str):
             rejected.append(Rejection(source, "clean", outcome, None, len(raws[doc_id]), doc_id))

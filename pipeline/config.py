@@ -23,7 +23,10 @@ class CleanConfig:
     min_words: int = 5
     learn_min_docs: int = 3  # an outlet's line in this many of its documents is boilerplate
     learn_max_share: float = 0.5  # learned lines never take more of a document than this
-    batch_docs: int = 2000  # documents per transaction
+    # documents per transaction (and fewer when their pages pass batch_bytes): each batch
+    # re-examines the stored outlet lines it shares, so fewer batches cost less
+    batch_docs: int = 5000
+    batch_bytes: int = 64_000_000
     workers: int = 0  # cleaning processes; 0 = all cores
     pool_min_docs: int = (
         48  # HTML pages (or 40x as many texts) below which cleaning stays in-process
