@@ -24,6 +24,7 @@ import itertools
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -131,6 +132,7 @@ def run_pipeline(db_path: Path, folder: Path, label: str, n: int) -> float:
     stage's line of its -v log (seconds, steps, peak RSS so far, database size) and
     returns the wall time of the whole command."""
     t = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(
         [sys.executable, "-m", "pipeline", "-v", "run", str(folder), "--db", str(db_path)],
         capture_output=True,
@@ -138,6 +140,10 @@ def run_pipeline(db_path: Path, folder: Path, label: str, n: int) -> float:
         cwd=ROOT,
     )
     wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds of the command and every process it started (pool workers included):
+    # steadier than wall time on a shared machine
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode not in (0, 3):
         raise SystemExit(f"run failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
     for line in proc.stderr.splitlines():
@@ -150,7 +156,10 @@ def run_pipeline(db_path: Path, folder: Path, label: str, n: int) -> float:
                 + (f"  | {steps}" if steps else ""),
                 flush=True,
             )
-    print(f"{label:10s} {'total':7s} {wall:8.2f} s {n / wall:9.0f} docs/s  (the whole command)")
+    print(
+        f"{label:10s} {'total':7s} {wall:8.2f} s {n / wall:9.0f} docs/s  (the whole command; "
+        f"CPU {cpu:.1f} s = {cpu / wall:.2f} cores busy on average)"
+    )
     print(f"{label:10s} {proc.stdout.strip().replace(chr(10), '; ')}", flush=True)
     return wall
 
