@@ -24,7 +24,6 @@ import itertools
 import json
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -127,12 +126,30 @@ _STAGE_LOG = re.compile(
 )
 
 
+def _cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores since boot, from /proc/stat (0, 0 elsewhere)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """Share of all cores' time that was busy between two readings: a run that cannot
+    keep both cores busy shows it here, and so does a machine shared with other work
+    (the pool's workers are not this process's reaped children, so rusage misses them)."""
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total else 0.0
+
+
 def run_pipeline(db_path: Path, folder: Path, label: str, n: int) -> float:
     """The real ``newsdedup run`` in one process, as a scheduled job calls it; prints each
     stage's line of its -v log (seconds, steps, peak RSS so far, database size) and
     returns the wall time of the whole command."""
     t = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = _cpu_ticks()
     proc = subprocess.run(
         [sys.executable, "-m", "pipeline", "-v", "run", str(folder), "--db", str(db_path)],
         capture_output=True,
@@ -140,10 +157,7 @@ def run_pipeline(db_path: Path, folder: Path, label: str, n: int) -> float:
         cwd=ROOT,
     )
     wall = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    # CPU seconds of the command and every process it started (pool workers included):
-    # steadier than wall time on a shared machine
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    busy = _busy_share(before, _cpu_ticks())
     if proc.returncode not in (0, 3):
         raise SystemExit(f"run failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
     for line in proc.stderr.splitlines():
@@ -158,7 +172,7 @@ def run_pipeline(db_path: Path, folder: Path, label: str, n: int) -> float:
             )
     print(
         f"{label:10s} {'total':7s} {wall:8.2f} s {n / wall:9.0f} docs/s  (the whole command; "
-        f"CPU {cpu:.1f} s = {cpu / wall:.2f} cores busy on average)"
+        f"the machine's cores {busy:.0%} busy meanwhile, with anyone else's work)"
     )
     print(f"{label:10s} {proc.stdout.strip().replace(chr(10), '; ')}", flush=True)
     return wall
