@@ -141,11 +141,19 @@ def align(
     max_gap: int = 4,
     min_words: int = 8,
     min_matched: float = 0.85,
+    seeds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[Span]:
-    """Maximal shared spans of at least min_words words (on both sides) between a and b."""
+    """Maximal shared spans of at least min_words words (on both sides) between a and b.
+
+    ``seeds``: the hashes of every run of seed_words words of a and of b, when the caller
+    has them already (both texts at least seed_words long).
+    """
     k = seed_words
-    ha = shingles(hasher(a.words), k) if len(a) >= k else np.empty(0, np.uint32)
-    hb = shingles(hasher(b.words), k) if len(b) >= k else np.empty(0, np.uint32)
+    if seeds is not None:
+        ha, hb = seeds
+    else:
+        ha = shingles(hasher(a.words), k) if len(a) >= k else np.empty(0, np.uint32)
+        hb = shingles(hasher(b.words), k) if len(b) >= k else np.empty(0, np.uint32)
     pairs = seed_pairs(ha, hb)
     if len(pairs) == 0:
         return []

@@ -54,6 +54,7 @@ class DocSketch:
     passage_shingles: list[np.ndarray]
     shingle_set: np.ndarray
     _tokens: Tokens | None = None
+    word_shingles: np.ndarray | None = None  # shingle of each word position, in text order
 
     @property
     def tokens(self) -> Tokens:
@@ -91,7 +92,9 @@ def sketch_document(
             w0 = w1
     else:  # casefolding changed a word boundary: hash passage by passage
         passage_shingles = [shingles(hasher(words_only(text[a:b])), k) for a, b, _ in passages]
-    return DocSketch(doc_seq, text, passages, passage_shingles, np.unique(doc_shingles), tokens)
+    return DocSketch(
+        doc_seq, text, passages, passage_shingles, np.unique(doc_shingles), tokens, doc_shingles
+    )
 
 
 _WORKER_HASHER: TokenHasher | None = None
@@ -320,7 +323,8 @@ def _detect_group(
         if not pool.use_for(len(whole.texts)):
             return lambda: [_align_job(whole, cfg)]
         news = sorted({e[0] for e in whole.passage_edges} | {e[0] for e in whole.doc_edges})
-        return pool.map(_align_job, [job(part) for part in _split(news, pool.workers * 4)], cfg)
+        # few parts: a document a part's candidates share is sketched once per part
+        return pool.map(_align_job, [job(part) for part in _split(news, pool.workers * 2)], cfg)
 
     upcoming = start(batches[0]) if batches else None
     for i, batch in enumerate(batches):
@@ -409,9 +413,12 @@ def _verify_and_align(
         verified.setdefault((old, new), set()).add("doc")
 
     pair_rows, span_rows = [], []
+    k = cfg.shingle_size
     for (old, new), via in sorted(verified.items()):
         a, b = sketches[old], sketches[new]
         jac, cont = jaccard_containment(a.shingle_set, b.shingle_set)
+        # the seeds are word shingles of seed_words: the sketch's when the sizes agree
+        same = cfg.seed_words == cfg.shingle_size and min(len(a.tokens), len(b.tokens)) >= k
         spans = align(
             a.tokens,
             b.tokens,
@@ -419,6 +426,7 @@ def _verify_and_align(
             seed_words=cfg.seed_words,
             max_gap=cfg.max_gap,
             min_words=cfg.min_span_words,
+            seeds=(a.word_shingles, b.word_shingles) if same else None,
         )
         shared = sum(s.a_words for s in spans)
         cover = coverage(spans, len(a.tokens), len(b.tokens))
