@@ -580,9 +580,28 @@ def invalidate(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> int:
         [ids],
     )
     by_doc, pairs = _derived_tables(con)
+    # later documents paired with these are detected again too: a document is only ever
+    # compared with earlier ones, so its pairs with these come back only that way
+    later = sorted(
+        {
+            r[0]
+            for table in pairs
+            for r in con.execute(
+                f"""
+                select distinct doc_b from {table}
+                where doc_a in (select unnest($s)) and doc_b not in (select unnest($s))
+                """,
+                {"s": seqs},
+            ).fetchall()
+        }
+    )
+    if later and "detected" in by_doc:
+        con.execute("delete from detected where doc_seq in (select unnest(?))", [later])
+        for table in pairs:
+            con.execute(f"delete from {table} where doc_b in (select unnest(?))", [later])
     for table in by_doc:
         con.execute(f"delete from {table} where doc_seq in (select unnest(?))", [seqs])
-    lost_spans = 0
+    lost_spans = len(later)
     for table in pairs:
         lost_spans += con.execute(
             f"""

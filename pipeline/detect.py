@@ -522,23 +522,46 @@ def _passage_candidates(
     band_hash already mixes in the band number, so it alone is the bucket key. Almost every
     bucket holds one passage; only buckets with two or more members are ranked, so the
     cost is one probe of the stored keys plus work on the few shared buckets.
+
+    When the batch holds every sketched document of its doc_seq range (one run's pending
+    documents: the usual case), a shared bucket is a batch key seen twice in the batch or
+    once before the range: the earlier keys are probed, not all of them.
     """
-    return con.execute(
+    lo, hi = min(batch, default=0), max(batch, default=0)
+    others = con.execute(
         """
-        with
-        new as (
-            select band_hash, doc_seq, passage_no
-            from passage_bands
-            where doc_seq between $lo and $hi and doc_seq in (select unnest($batch))
-        ),
-        shared as (
+        select count(*) from doc_signatures
+        where doc_seq between $lo and $hi and doc_seq not in (select unnest($batch))
+        """,
+        {"lo": lo, "hi": hi, "batch": batch},
+    ).fetchall()[0][0]
+    if others == 0:
+        shared = """
+            select band_hash from new group by band_hash having count(*) > 1
+            union
+            select pb.band_hash
+            from passage_bands as pb
+            semi join new as n on n.band_hash = pb.band_hash
+            where pb.doc_seq < $lo
+        """
+    else:
+        shared = """
             select pb.band_hash
             from passage_bands as pb
             semi join new as n on n.band_hash = pb.band_hash
             where pb.doc_seq <= $hi
             group by pb.band_hash
             having count(*) > 1
+        """
+    return con.execute(
+        f"""
+        with
+        new as (
+            select band_hash, doc_seq, passage_no
+            from passage_bands
+            where doc_seq between $lo and $hi and doc_seq in (select unnest($batch))
         ),
+        shared as ({shared}),
         members as (
             select
                 pb.band_hash,
@@ -565,8 +588,8 @@ def _passage_candidates(
         """,
         {
             "batch": batch,
-            "lo": min(batch, default=0),
-            "hi": max(batch, default=0),
+            "lo": lo,
+            "hi": hi,
             "max_partners": cfg.max_partners,
             "min_hits": cfg.min_band_hits,
         },

@@ -224,3 +224,39 @@ def test_process_pool_sketching_equals_in_process(tmp_path, seeds):
         )
         con.close()
     assert out[0] == out[1] and out[0][0]
+
+
+def test_redetecting_documents_amid_detected_ones_equals_one_run(tmp_path):
+    """Documents invalidated in the middle of the store (as a newly learned boilerplate
+    line does) are detected again, and so are the later documents paired with them, with
+    the general band join (their doc_seq range holds detected documents too): the result
+    equals a store that ran once."""
+    from .corpus import mixed_corpus, snapshot
+
+    corpus = mixed_corpus(tmp_path / "in", n_jsonl=12, n_warc=6)
+    cfg = Config(detect=DetectConfig(batch_docs=7))
+    once = tmp_path / "once.duckdb"
+    con = db.connect(once)
+    _pipeline(con, [corpus], cfg)
+    con.close()
+    twice = tmp_path / "twice.duckdb"
+    con = db.connect(twice)
+    _pipeline(con, [corpus], cfg)
+    seqs = [r[0] for r in con.execute("select doc_seq from detected order by 1").fetchall()]
+    middle = seqs[len(seqs) // 3 : len(seqs) // 3 + 3] + seqs[-2:]
+    ids = [
+        r[0]
+        for r in con.execute(
+            "select doc_id from documents where doc_seq in (select unnest(?))", [middle]
+        ).fetchall()
+    ]
+    with db.transaction(con):
+        assert clean.invalidate(con, ids) > 0
+    clean.run(con, cfg)
+    result = detect.run(con, cfg)
+    con.close()
+    # the invalidated documents and the later ones they were paired with
+    assert result.counts["documents"] > len(middle)
+    got, want = snapshot(twice), snapshot(once)
+    for name in ("doc_pairs", "alignments", "occurrences", "passage_bands"):
+        assert got[name] == want[name], name
