@@ -75,7 +75,14 @@ RULES: dict[str, tuple[Rule, ...]] = {
             25,
         ),
         Rule("trailer", r"^\S+@\S+\.\w{2,}$"),
+        # wire and press-release end marks: "(END)", "-ends-", "###"
+        Rule("trailer", r"^(?:\(ENDS?\)|-\s*ENDS?\s*-|#{3})$"),
         Rule("nav", r"^(?:Home|News)(?:\s*[>»/|›]\s*[\w &'’.-]{1,30}){1,6}$"),
+        # a social profile link on a line of its own, in any language: "Facebook: https://fb.me/x"
+        Rule(
+            "prompt",
+            r"^(?:[^\s/]+\s+){0,4}(?:https?://)?(?:www\.)?(?:facebook\.com|fb\.me|fb\.com|twitter\.com|x\.com|instagram\.com|t\.me|youtube\.com|tiktok\.com|line\.me|linkedin\.com|threads\.net|bsky\.app)/\S*$",
+        ),
     ),
     "en": (
         # captions and photo credits
@@ -130,6 +137,11 @@ RULES: dict[str, tuple[Rule, ...]] = {
             "teaser",
             r"^(?:Read more|See more|Also read|Read also|See also|Related|Related articles?|Related stories|Recommended|More on this story|Read next|Up next|Next article|Most read(?: in .{1,40})?)\s*(?:[:>»|-].{0,200})?[.…]*$",
         ),
+        # a gallery link left after the story: "See more photos:", "View all pictures"
+        Rule(
+            "teaser",
+            r"^(?:See|View|Watch) (?:more|all|the) (?:photos|pictures|pics|images|videos?|gallery)(?: (?:here|below))?\s*[:.…]*$",
+        ),
         Rule("teaser", r"^(?:Click here|Read the full story|Continue reading|Tap here)\b.{0,80}$"),
         Rule(
             "teaser",
@@ -139,6 +151,8 @@ RULES: dict[str, tuple[Rule, ...]] = {
             "teaser",
             r"^.{0,80}\b(?:in this link|at this link|at the link below|see link)\b[^.]{0,20}[.…]*$",
         ),
+        # a widget's placeholder text: "Loading weather data ...", "Loading comments…"
+        Rule("nav", r"^Loading\b[\w ]{0,40}(?:\.\.\.|…)$", 6),
         # advertising chrome
         Rule(
             "advert",
@@ -184,9 +198,11 @@ RULES: dict[str, tuple[Rule, ...]] = {
             "trailer", r"^(?:Additional )?Reporting by [^.]{1,150}(?:;|Editing by)[^.]{0,150}\.?$"
         ),
         Rule("trailer", r"^(?:With )?additional reporting (?:by|from) .{1,120}$", 20),
+        # "CNN's A, B and C contributed to this report.": any number of names
         Rule(
             "trailer",
-            r"^(?:[\w.'’-]+ ){1,6}(?:contributed|also contributed) to this (?:report|story|article)\.?$",
+            r"^(?:[\w.'’-]+,? ){1,40}(?:contributed|also contributed) to this (?:report|story|article)\.?$",
+            50,
         ),
         Rule("trailer", rf"^[-–—]\s*(?:{AGENCIES}|CNN|BBC)\.?$"),
         Rule("trailer", r"^.{0,80}\bAll rights reserved\.?$"),
@@ -198,6 +214,10 @@ RULES: dict[str, tuple[Rule, ...]] = {
         Rule("trailer", r"^(?:Related topics|More about this story)$"),
         Rule(
             "trailer", r"^(?:Contact|Email|E-mail) (?:the )?(?:author|reporter|writer|us)\b.{0,80}$"
+        ),
+        # "Write to Jane Doe at jane.doe@example.com": a contact line ending in the address
+        Rule(
+            "trailer", r"^(?:Write to|Contact|Reach|Email|E-mail)\s.{1,80}\s\S+@\S+\.\w{2,}\.?$", 20
         ),
         # bylines
         Rule(
@@ -238,7 +258,7 @@ BLOCKS: dict[str, tuple[Block, ...]] = {
         Block("teaser", r"^DON[’'`]?T MISS\b.{0,80}$"),
         Block(
             "teaser",
-            r"^(?:MORE FROM|RELATED STORIES|YOU MAY ALSO LIKE|YOU MIGHT ALSO LIKE|MOST READ|MOST POPULAR|TOP STORIES|TRENDING(?: NOW)?|EDITOR['’]?S PICKS|RECOMMENDED FOR YOU|MORE STORIES|ALSO ON)\b.{0,40}$",
+            r"^(?:MORE FROM|(?:MORE )?MUST[- ]READS?|RELATED STORIES|YOU MAY ALSO LIKE|YOU MIGHT ALSO LIKE|MOST READ|MOST POPULAR|TOP STORIES|TRENDING(?: NOW)?|EDITOR['’]?S PICKS|RECOMMENDED FOR YOU|MORE STORIES|ALSO ON)\b.{0,40}$",
         ),
         Block(
             "comments",
