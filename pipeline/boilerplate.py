@@ -85,14 +85,16 @@ def relearn(
     if not hashes:
         return set()
     keys = list(hashes)
+    # only lines in min_docs documents can be learned: the rest (nearly all) stay out
     stats = con.execute(
         """
         select line_hash, count(distinct outlet), count(distinct doc_id), any_value(outlet)
         from outlet_lines
-        where line_hash in (select unnest(?))
+        where line_hash in (select unnest($keys))
         group by line_hash
+        having count(distinct doc_id) >= $min_docs
         """,
-        [keys],
+        {"keys": keys, "min_docs": min_docs},
     ).fetchall()
     before = {
         h: outlet
