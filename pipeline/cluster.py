@@ -112,16 +112,15 @@ def rebuild(
     nodes: list[tuple[int, int, int]] = [
         (d, s, e) for d in sorted(occ_index) for s, e in occ_index[d]
     ]
-    node_id = {(d, s): i for i, (d, s, _) in enumerate(nodes)}
-    starts_by_doc = {d: np.array([s for s, _ in r]) for d, r in occ_index.items()}
-
-    def locate(doc: int, start: int) -> int:
-        idx = int(np.searchsorted(starts_by_doc[doc], start, side="right")) - 1
-        return node_id[(doc, int(starts_by_doc[doc][idx]))]
-
+    # each span end's occurrence: the last one of its document starting at or before it,
+    # found for all spans at once on (doc_seq, start) keys (nodes are sorted by them)
+    node_keys = np.array([(d << 32) | s for d, s, _ in nodes], dtype=np.int64)
+    spans = np.array(rows, dtype=np.int64).reshape(-1, 6)
+    ends_a = np.searchsorted(node_keys, (spans[:, 0] << 32) | spans[:, 2], side="right") - 1
+    ends_b = np.searchsorted(node_keys, (spans[:, 1] << 32) | spans[:, 4], side="right") - 1
     uf = _UnionFind(len(nodes))
-    for da, dbb, a0, _, b0, _ in rows:
-        uf.union(locate(da, a0), locate(dbb, b0))
+    for x, y in zip(ends_a.tolist(), ends_b.tolist(), strict=True):
+        uf.union(x, y)
 
     known = known_texts or {}
     texts = {d: known[d] for d in occ_index if d in known}
