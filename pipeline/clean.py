@@ -11,7 +11,7 @@ import logging
 import multiprocessing
 import os
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -672,7 +672,7 @@ def run(
             ]
             if not pending:
                 break
-            previous = None
+            queued: deque = deque()
             for chunk in _batches(pending, cfg.clean.batch_docs, cfg.clean.batch_bytes):
                 for row in chunk:
                     attempts[row[0]] = attempts.get(row[0], 0) + 1
@@ -695,12 +695,15 @@ def run(
                     (raws[doc_id], fmt, url, title, cfg.clean.max_bytes)
                     for doc_id, _, fmt, url, title, _, _, _ in chunk
                 ]
-                outcomes = cleaner.submit(items)  # cleaned while the previous batch is stored
-                if previous is not None:
-                    _store(con, previous[0], previous[1](), previous[2], cfg, result, run_id)
-                previous = (chunk, outcomes, raws)
-            if previous is not None:
-                _store(con, previous[0], previous[1](), previous[2], cfg, result, run_id)
+                # cleaned while earlier batches are stored: two queued on the pool, so the
+                # workers never wait for the parent's bookkeeping
+                queued.append((chunk, cleaner.submit(items), raws))
+                if len(queued) > 2:
+                    done, outcomes, held = queued.popleft()
+                    _store(con, done, outcomes(), held, cfg, result, run_id)
+            while queued:
+                done, outcomes, held = queued.popleft()
+                _store(con, done, outcomes(), held, cfg, result, run_id)
     return result
 
 

@@ -14,6 +14,7 @@ Then clusters of reused text are rebuilt from the stored spans (pipeline.cluster
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import importlib.metadata
 import logging
@@ -257,7 +258,7 @@ def _store_sketches(
     result: StageResult,
 ) -> None:
     """Store the table rows of the documents in seqs that have none (an engine or a killed
-    run may have stored some); the next batch is sketched while this one is stored."""
+    run may have stored some); the next batches are sketched while this one is stored."""
     with result.timed("read"):
         stored = _sketched(con, seqs)
     todo = [s for s in seqs if s not in stored]
@@ -271,9 +272,13 @@ def _store_sketches(
             return lambda: [_sketch_chunk(items, cfg, pid)]
         return pool.map(_sketch_chunk, _split(items, pool.workers * 4), cfg, pid)
 
-    upcoming = start(batches[0]) if batches else None
+    # two batches queued on the pool ahead of the one being stored: the workers never
+    # wait for the parent's inserts
+    queued = collections.deque(start(b) for b in batches[:2])
     for i in range(len(batches)):
-        wait, upcoming = upcoming, start(batches[i + 1]) if i + 1 < len(batches) else None
+        wait = queued.popleft()
+        if i + 2 < len(batches):
+            queued.append(start(batches[i + 2]))
         with result.timed("sketch"):
             parts = wait()
         with result.timed("store_bands"), db.transaction(con):
