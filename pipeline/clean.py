@@ -51,7 +51,7 @@ def _compiled(language: str | None) -> tuple[tuple, tuple, _Alternation]:
     return (
         compiled,
         tuple((b.family, re.compile(b.pattern, flags(b.family)), b.to_end) for b in blocks),
-        _Alternation(tuple(rx for _, rx, _ in compiled)),
+        _Alternation(tuple(rx for _, rx, _ in compiled), tuple(r.needs for r in line_rules)),
     )
 
 
@@ -61,34 +61,49 @@ class _Alternation:
 
     A rule that ends in ``$`` cannot match a line longer than its pattern's widest match, so
     each line is tried only against the rules that could match a line of its length: a long
-    story paragraph meets a handful of rules instead of all of them.
+    story paragraph meets a handful of rules instead of all of them. Rules with a `needs`
+    text stay out of the alternation: they are tried alone, on lines that contain it.
     """
 
     # line lengths where the set of rules tried changes (each set compiles once per process)
     EDGES = (0, 100, 200, 400, 800)
 
-    def __init__(self, patterns: tuple[re.Pattern, ...]) -> None:
+    def __init__(self, patterns: tuple[re.Pattern, ...], needs: tuple[str, ...]) -> None:
         self.patterns = patterns
         self.widest = [_widest_match(rx) for rx in patterns]
-        self._by_edge: dict[int, re.Pattern] = {}
+        self.gated = [(i, n, patterns[i]) for i, n in enumerate(needs) if n]
+        self._ungated = [not n for n in needs]
+        self._by_edge: dict[int, re.Pattern | None] = {}
 
     @property
     def bounds(self) -> list[int]:
         return sorted({w for w in self.widest if w is not None})
 
-    def match(self, line: str) -> re.Match | None:
+    def first(self, line: str) -> int | None:
+        """Index of the first rule (table order) whose pattern matches the line."""
         # lines longer than EDGES[k] meet the rules that can match something that long
         k = bisect.bisect_left(self.EDGES, len(line)) - 1
         if k not in self._by_edge:
             shortest = self.EDGES[max(k, 0)]
-            self._by_edge[k] = re.compile(
-                "|".join(
-                    f"(?P<r{i}>{'(?i:' if rx.flags & re.I else '(?:'}{rx.pattern}))"
-                    for i, (rx, w) in enumerate(zip(self.patterns, self.widest, strict=True))
-                    if w is None or w > shortest or k < 0
+            parts = [
+                f"(?P<r{i}>{'(?i:' if rx.flags & re.I else '(?:'}{rx.pattern}))"
+                for i, (rx, w, alone) in enumerate(
+                    zip(self.patterns, self.widest, self._ungated, strict=True)
                 )
-            )
-        return self._by_edge[k].match(line)
+                if alone and (w is None or w > shortest or k < 0)
+            ]
+            self._by_edge[k] = re.compile("|".join(parts)) if parts else None
+        combined = self._by_edge[k]
+        m = combined.match(line) if combined is not None else None
+        found = int(m.lastgroup[1:]) if m is not None else None
+        folded = None
+        for i, needs, rx in self.gated:
+            if found is not None and i > found:
+                break
+            folded = line.casefold() if folded is None else folded
+            if needs in folded and rx.match(line):
+                return i
+        return found
 
 
 def _widest_match(rx: re.Pattern) -> int | None:
@@ -119,10 +134,9 @@ def _widest_match(rx: re.Pattern) -> int | None:
 
 def _first_rule(s: str, line_rules: tuple, combined: _Alternation) -> str | None:
     """Family of the first rule (table order) that matches line s within its word bound."""
-    m = combined.match(s)
-    if m is None:
+    first = combined.first(s)
+    if first is None:
         return None
-    first = int(m.lastgroup[1:])
     n_words = None
     for fam, rx, max_words in line_rules[first:]:
         if rx.match(s):

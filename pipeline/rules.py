@@ -1,8 +1,9 @@
 """Boilerplate rule tables: data, not code. One table per language; "*" applies to every language.
 
-A rule is (family, pattern, max_words): the pattern is matched against one stripped line,
-case-insensitively unless the family is listed in CASE_SENSITIVE; max_words, when set, bounds
-the words of a line the rule may remove. A line goes to the first rule that matches, in table
+A rule is (family, pattern, max_words, needs): the pattern is matched against one stripped
+line, case-insensitively unless the family is listed in CASE_SENSITIVE; max_words, when set,
+bounds the words of a line the rule may remove; needs, when set, is text every match
+contains (a fast pre-check). A line goes to the first rule that matches, in table
 order (comment prompts before sign-in prompts, so a thread's closing line opens the
 thread). Block openers remove their line and the short non-blank lines under it (a teaser
 list); `to_end` blocks run to the end of the text.
@@ -21,6 +22,10 @@ class Rule(NamedTuple):
     family: str
     pattern: str
     max_words: int | None = None
+    # text every line the rule matches contains (casefolded): a line without it skips the
+    # rule, so a pattern that must scan the whole line ("... contributed to this report")
+    # costs a substring search on the other lines, not a regex pass
+    needs: str = ""
 
 
 class Block(NamedTuple):
@@ -65,9 +70,14 @@ RULES: dict[str, tuple[Rule, ...]] = {
         Rule(
             "caption",
             rf"^(?:[\w.'’-]+\s+){{0,4}}[\w.'’-]+\s*/\s*(?:{AGENCIES})(?:\s+via\s+.{{1,40}})?\.?$",
+            needs="/",
         ),
         Rule("caption", rf"^(?:\(?(?:{AGENCIES})\)?)$"),
-        Rule("caption", r"^.{3,400}\bREUTERS/[A-Z][\w .'’-]{1,40}(?:/File(?: Photo)?)?\.?$"),
+        Rule(
+            "caption",
+            r"^.{3,400}\bREUTERS/[A-Z][\w .'’-]{1,40}(?:/File(?: Photo)?)?\.?$",
+            needs="reuters/",
+        ),
         # copyright lines
         Rule(
             "trailer",
@@ -150,6 +160,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
         Rule(
             "teaser",
             r"^.{0,80}\b(?:in this link|at this link|at the link below|see link)\b[^.]{0,20}[.…]*$",
+            needs="link",
         ),
         # a widget's placeholder text: "Loading weather data ...", "Loading comments…"
         Rule("nav", r"^Loading\b[\w ]{0,40}(?:\.\.\.|…)$", 6),
@@ -176,6 +187,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
         Rule(
             "prompt",
             r"^.{0,60}\b(?:sign up|subscribe) (?:to|for) (?:our|the|my) .{0,40}newsletters?\b.{0,80}$",
+            needs="newsletter",
         ),
         Rule("prompt", r"^Already (?:a subscriber|have an account|registered)\?.{0,60}$"),
         Rule("prompt", r"^(?:Download|Get) (?:our|the) .{0,30}\bapp\b.{0,60}$", 20),
@@ -203,9 +215,10 @@ RULES: dict[str, tuple[Rule, ...]] = {
             "trailer",
             r"^(?:[\w.'’-]+,? ){1,40}(?:contributed|also contributed) to this (?:report|story|article)\.?$",
             50,
+            needs="contributed to this",
         ),
         Rule("trailer", rf"^[-–—]\s*(?:{AGENCIES}|CNN|BBC)\.?$"),
-        Rule("trailer", r"^.{0,80}\bAll rights reserved\.?$"),
+        Rule("trailer", r"^.{0,80}\bAll rights reserved\.?$", needs="all rights reserved"),
         Rule(
             "trailer",
             r"^This material may not be published, broadcast, rewritten,? or redistributed\.?$",

@@ -166,7 +166,8 @@ def test_menu_only_page_is_rejected_as_no_article(con, tmp_path):
 
 
 def test_rules_tried_by_line_length_pick_the_rule_trying_all_would():
-    """The alternation skips rules too narrow for a line; the rule found must not change."""
+    """The alternation skips rules too narrow for a line and rules whose needed text the line
+    lacks; the rule found must not change."""
     from pipeline.clean import _compiled
 
     line_rules, _, alternation = _compiled(None)
@@ -178,11 +179,20 @@ def test_rules_tried_by_line_length_pick_the_rule_trying_all_would():
     }
     lines |= {"Copyright 2024 " + "x" * n + " All rights reserved." for n in (50, 60, 200)}
     lines |= {"Pictured: " + "word " * n for n in (10, 59, 61, 200)}
+    lines |= {
+        "Ann Lee and Bo Chan contributed to this report.",
+        "Jo Smith/Getty Images",
+        "A man walks by. REUTERS/Jane Doe",
+        "© 2024 Example News. All rights reserved.",
+        "Sign up to our daily newsletter for the latest news",
+        "see copy of letter in this link",
+        "Ann Lee and Bo Chan contributed to this story, she said, " + "and more " * 30,
+    }
+    assert alternation.gated, "no rule has a needed text"
     assert any(alternation.bounds), "no rule has a bounded width: nothing to skip"
     found = 0
     for s in lines:
-        m = alternation.match(s)
         first = next((i for i, (_, rx, _) in enumerate(line_rules) if rx.match(s)), None)
-        assert (int(m.lastgroup[1:]) if m else None) == first, s
+        assert alternation.first(s) == first, s
         found += first is not None
     assert found > 30
