@@ -57,7 +57,7 @@ class DetectConfig:
     syndication_coverage: float = 0.5
     batch_docs: int = 5000  # documents per transaction
     # documents whose candidates one band join finds: each join probes every stored band key
-    join_docs: int = 50_000
+    join_docs: int = 25_000
     workers: int = 0  # sketching processes; 0 = all cores
     pool_min_docs: int = 1500  # smaller batches are sketched in-process (pool start-up ~1 s)
 

@@ -286,7 +286,7 @@ def _store_sketches(
                 db.insert_arrow(con, table, pa.concat_tables([p[table] for p in parts]))
     if len(batches) > 1:
         # the band join then reads compressed, checkpointed row groups, not the WAL's
-        with result.timed("store_bands"):
+        with result.timed("checkpoint"):
             con.execute("checkpoint")
 
 
