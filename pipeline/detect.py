@@ -53,15 +53,22 @@ class DocSketch:
     text: str
     passages: list[tuple[int, int, int]]
     passage_shingles: list[np.ndarray]
-    shingle_set: np.ndarray
+    word_shingles: np.ndarray  # the shingle at each word position, in text order
     _tokens: Tokens | None = None
-    word_shingles: np.ndarray | None = None  # shingle of each word position, in text order
+    _shingle_set: np.ndarray | None = None
 
     @property
     def tokens(self) -> Tokens:
         if self._tokens is None:
             self._tokens = tokenize(self.text)
         return self._tokens
+
+    @property
+    def shingle_set(self) -> np.ndarray:
+        """Sorted distinct shingles (only verification needs them: made on first use)."""
+        if self._shingle_set is None:
+            self._shingle_set = np.unique(self.word_shingles)
+        return self._shingle_set
 
 
 def sketch_document(
@@ -93,9 +100,7 @@ def sketch_document(
             w0 = w1
     else:  # casefolding changed a word boundary: hash passage by passage
         passage_shingles = [shingles(hasher(words_only(text[a:b])), k) for a, b, _ in passages]
-    return DocSketch(
-        doc_seq, text, passages, passage_shingles, np.unique(doc_shingles), tokens, doc_shingles
-    )
+    return DocSketch(doc_seq, text, passages, passage_shingles, doc_shingles, tokens)
 
 
 _WORKER_HASHER: TokenHasher | None = None
@@ -499,7 +504,7 @@ def sketch_tables(
     has = counts > 0
     if has.any():
         doc_sigs[has] = np.minimum.reduceat(sigs, starts[has], axis=0)
-    has &= np.array([len(s.shingle_set) > 0 for s in sketches], dtype=bool)
+    has &= np.array([len(s.word_shingles) > 0 for s in sketches], dtype=bool)
     dbands = band_hashes(doc_sigs[has], cfg.doc_bands, cfg.doc_rows)
     seqs = np.array([s.doc_seq for s in sketches], dtype=np.int64)
     out["doc_bands"] = pa.table(
