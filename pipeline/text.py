@@ -39,9 +39,13 @@ def tokenize(text: str) -> Tokens:
     if bounds is None:
         spans = [m.span() for m in WORD_RE.finditer(text)]
         bounds = np.array(spans, dtype=np.int32).reshape(-1, 2)
-    words = words_only(text)
-    if len(words) != len(bounds):  # casefolding changed a word boundary: word by word
-        words = [normalise_word(text[a:b]) for a, b in bounds.tolist()]
+    folded = _fold(text)
+    if len(folded) == len(text):  # same offsets: the words are slices of the folded text
+        words = [folded[a:b] for a, b in bounds.tolist()]
+    else:
+        words = words_only(text)
+        if len(words) != len(bounds):  # casefolding changed a word boundary: word by word
+            words = [normalise_word(text[a:b]) for a, b in bounds.tolist()]
     return Tokens(words, bounds[:, 0].copy(), bounds[:, 1].copy(), text)
 
 

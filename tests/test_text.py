@@ -83,7 +83,7 @@ def test_word_bounds_from_arrays_equal_the_word_pattern():
 
     import numpy as np
 
-    from pipeline.text import WORD_RE, _word_bounds
+    from pipeline.text import WORD_RE, _fold, _word_bounds, words_only
 
     root = Path(__file__).resolve().parent.parent
     files = sorted(root.glob("seeds/*.txt")) + sorted(root.glob("tests/fixtures/**/*.*"))
@@ -98,6 +98,8 @@ def test_word_bounds_from_arrays_equal_the_word_pattern():
     for text in texts:
         expected = np.array([m.span() for m in WORD_RE.finditer(text)]).reshape(-1, 2)
         assert np.array_equal(_word_bounds(text), expected), text[:80]
+        if len(_fold(text)) == len(text):  # else words go span by span (casefolding moved)
+            assert tokenize(text).words == words_only(text), text[:80]
     assert _word_bounds("lone \ud800 surrogate") is None
 
 
