@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from pipeline import db
@@ -44,21 +45,22 @@ def key_of_words(words: list[str]) -> str | None:
 def record_lines(
     con: duckdb.DuckDBPyConnection, rows: Iterable[tuple[str, str, Sequence[str]]]
 ) -> None:
-    """Store (doc_id, outlet, line keys) for a batch; idempotent."""
-    seen: set[tuple[str, str]] = set()
-    hashes: list[str] = []
-    outlets: list[str] = []
-    docs: list[str] = []
-    for doc_id, outlet, keys in rows:
-        for key in keys:
-            if (key, doc_id) not in seen:
-                seen.add((key, doc_id))
-                hashes.append(key)
-                outlets.append(outlet)
-                docs.append(doc_id)
-    if not hashes:
+    """Store (doc_id, outlet, line keys) for a batch; idempotent.
+
+    A document's keys are distinct (clean.py keeps them as an ordered set) and each document
+    counts once here, so only rows stored by an earlier run need skipping (the anti join).
+    """
+    by_doc = {doc_id: (outlet, keys) for doc_id, outlet, keys in rows}
+    counts = [len(keys) for _, keys in by_doc.values()]
+    if not sum(counts):
         return
-    batch = pa.table({"line_hash": hashes, "outlet": outlets, "doc_id": docs})
+    batch = pa.table(
+        {
+            "line_hash": [k for _, keys in by_doc.values() for k in keys],
+            "outlet": np.repeat(np.array([o for o, _ in by_doc.values()], dtype=object), counts),
+            "doc_id": np.repeat(np.array(list(by_doc), dtype=object), counts),
+        }
+    )
     con.register("_outlet_lines_batch", batch)
     try:
         con.execute(
