@@ -1,10 +1,12 @@
 """Maximal shared spans between two texts: exact word-run seeds chained across small edits.
 
 Seeds are runs of ``seed_words`` identical words found in both texts, in any order, so
-passages that moved (reordered paragraphs) are found like any other. Seeds on nearby
-diagonals chain into one span when the gap between them is at most ``max_gap`` words on
-each side (a changed, inserted or dropped word: "in due deference" / "in deference").
-Spans then grow over one-word edits at their edges while two more words agree.
+passages that moved (reordered paragraphs) are found like any other. Consecutive seeds on
+one diagonal are an exact run; runs chain into one span across gaps of edits (a changed,
+inserted or dropped word, an attribution, an inserted sentence) of at most ``max_gap``
+words and never longer than the matched text on either side of them. Spans then grow
+over one-word edits at their edges while two more words agree, and each stretch of
+either text is paired with one stretch of the other.
 """
 
 from __future__ import annotations
@@ -38,58 +40,76 @@ def seed_pairs(ha: np.ndarray, hb: np.ndarray) -> np.ndarray:
     return np.stack([i, j], axis=1)
 
 
-def _chain(pairs: np.ndarray, k: int, max_gap: int) -> list[list[int]]:
-    """Chains [i0, j0, i_last, j_last, covered_words] from seeds sorted by (i, j).
+def exact_runs(pairs: np.ndarray, k: int) -> np.ndarray:
+    """(r, 3) runs [i0, j0, words] of consecutive seeds on one diagonal, sorted by i0.
 
-    A seed right after (i - 1, j - 1) in that order always extends the chain that seed
-    joined (the same diagonal, one word on: no other chain costs as little), so runs of
-    such seeds are taken in one step: near-copies are mostly one long run.
+    A run of n seeds of k words is an exact match of n + k - 1 words.
     """
-    active: dict[int, list[int]] = {}
-    done: list[list[int]] = []
-    step = np.all(np.diff(pairs, axis=0) == 1, axis=1)
+    if len(pairs) == 0:
+        return np.empty((0, 3), dtype=np.int64)
+    diag = pairs[:, 1] - pairs[:, 0]
+    order = np.lexsort((pairs[:, 0], diag))
+    p, d = pairs[order], diag[order]
+    step = (np.diff(d) == 0) & (np.diff(p[:, 0]) == 1)
     heads = np.flatnonzero(np.concatenate(([True], ~step)))
-    run = np.diff(np.append(heads, len(pairs))) - 1  # seeds after each head that extend it
-    for (i, j), extra in zip(pairs[heads].tolist(), run.tolist(), strict=True):
-        _chain_seed(active, done, i, j, k, max_gap)
-        if extra:
-            c = active[j - i]
-            c[2] += extra
-            c[3] += extra
-            c[4] += extra  # min(k, 1) words each
-    done.extend(active.values())
-    return done
+    n = np.diff(np.append(heads, len(p)))
+    runs = np.stack([p[heads, 0], p[heads, 1], n + k - 1], axis=1)
+    return runs[np.lexsort((runs[:, 1], runs[:, 0]))]
 
 
-def _chain_seed(
-    active: dict[int, list[int]], done: list[list[int]], i: int, j: int, k: int, max_gap: int
-) -> None:
-    """Add seed (i, j): extend the cheapest chain in reach or start one on its diagonal."""
-    d = j - i
-    best = None
-    best_cost = None
-    for dd in range(d - max_gap, d + max_gap + 1):
-        c = active.get(dd)
-        if c is None:
+_LOOK_BACK = 64  # runs before this one that may precede it in a chain
+
+
+def chain_runs(runs: np.ndarray, max_gap: int) -> list[list[tuple[int, int, int]]]:
+    """Chains of runs, each a list of (i, j, words) in text order, best-scoring first.
+
+    A run follows another when it starts after it on both sides (an overlap of a repeated
+    word is cut off the later run) and the gap between them is at most max_gap words on
+    each side and no longer than the matched words on either side of it: an attribution
+    or an inserted sentence inside a copied passage is bridged, unrelated text between
+    two short shared phrases is not. Chains are taken best first, each run used once, so
+    where a phrase repeats, the occurrence that continues its neighbours wins.
+    """
+    rows = runs.tolist()
+    n = len(rows)
+    best = [0.0] * n
+    matched = [0] * n
+    pred = [-1] * n
+    cut = [0] * n  # words cut off the start of each run where it follows its predecessor
+    for r, (i, j, length) in enumerate(rows):
+        best[r], matched[r] = float(length), length
+        for p in range(r - 1, max(r - _LOOK_BACK, 0) - 1, -1):
+            pi, pj, pl = rows[p]
+            if pi >= i or pj >= j:
+                continue
+            delta = max(pi + pl - i, pj + pl - j, 0)
+            own = length - delta
+            if own <= 0:
+                continue
+            gap_a, gap_b = i + delta - pi - pl, j + delta - pj - pl
+            gap = max(gap_a, gap_b)
+            if gap > max_gap or gap > min(matched[p], own):
+                continue
+            score = best[p] + own - 0.5 * (gap_a + gap_b)
+            if score > best[r]:
+                best[r], matched[r], pred[r], cut[r] = score, matched[p] + own, p, delta
+    used = [False] * n
+    chains = []
+    for r in sorted(range(n), key=lambda x: (-best[x], x)):
+        if used[r]:
             continue
-        di, dj = i - c[2], j - c[3]
-        if 0 < di <= max_gap + k and 0 < dj <= max_gap + k:
-            cost = abs(di - dj) + (0 if dd == d else 1)
-            if best_cost is None or cost < best_cost:
-                best, best_cost = dd, cost
-    if best is None:
-        stale = active.pop(d, None)
-        if stale is not None:
-            done.append(stale)
-        active[d] = [i, j, i, j, k]
-        return
-    c = active.pop(best)
-    c[4] += min(k, i - c[2])
-    c[2], c[3] = i, j
-    stale = active.pop(d, None)
-    if stale is not None:
-        done.append(stale)
-    active[d] = c
+        chain = []
+        x = r
+        while x >= 0 and not used[x]:
+            used[x] = True
+            i, j, length = rows[x]
+            # a run is cut only where its predecessor stays in the chain
+            delta = cut[x] if pred[x] >= 0 and not used[pred[x]] else 0
+            chain.append((i + delta, j + delta, length - delta))
+            x = pred[x]
+        chain.reverse()
+        chains.append(chain)
+    return chains
 
 
 def _grow(
@@ -138,12 +158,11 @@ def align(
     b: Tokens,
     hasher: TokenHasher,
     seed_words: int = 3,
-    max_gap: int = 4,
+    max_gap: int = 12,
     min_words: int = 8,
-    min_matched: float = 0.85,
     seeds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[Span]:
-    """Maximal shared spans of at least min_words words (on both sides) between a and b.
+    """Shared spans of at least min_words matched words between a and b, one place each.
 
     ``seeds``: the hashes of every run of seed_words words of a and of b, when the caller
     has them already (both texts at least seed_words long).
@@ -157,23 +176,30 @@ def align(
     pairs = seed_pairs(ha, hb)
     if len(pairs) == 0:
         return []
-    spans: list[tuple[int, int, int, int, int]] = []
-    for i0, j0, il, jl, covered in _chain(pairs, k, max_gap):
-        s, t, e, f, grown = _grow(a.words, b.words, i0, j0, il + k, jl + k)
+    found: list[tuple[int, int, int, int, int, bool]] = []
+    for chain in chain_runs(exact_runs(pairs, k), max_gap):
+        i0, j0, _ = chain[0]
+        il, jl, ll = chain[-1]
+        covered = sum(length for _, _, length in chain)
+        s, t, e, f, grown = _grow(a.words, b.words, i0, j0, il + ll, jl + ll)
+        exact = len(chain) == 1 and grown == e - s - covered == f - t - covered
         covered += grown
         s, e = _trim(a, s, e)
         t, f = _trim(b, t, f)
-        if min(e - s, f - t) >= min_words and covered >= min_matched * (e - s):
-            spans.append((s, t, e, f, min(covered, e - s)))
-    spans.sort(key=lambda x: -(x[2] - x[0]))
-    kept: list[tuple[int, int, int, int, int]] = []
-    for s, t, e, f, cov in spans:
+        covered = min(covered, e - s, f - t)
+        if covered >= min_words:
+            found.append((s, t, e, f, covered, exact))
+    # one place each: a stretch of either text pairs with one stretch of the other (the
+    # best-matched first); a phrase repeated in one text pairs with one of its repeats
+    found.sort(key=lambda x: (-x[4], x[0], x[1]))
+    kept: list[tuple[int, int, int, int, int, bool]] = []
+    for s, t, e, f, cov, exact in found:
         if any(
-            _overlap(s, e, ks, ke) > 0.5 and _overlap(t, f, kt, kf) > 0.5
-            for ks, kt, ke, kf, _ in kept
+            _overlap(s, e, ks, ke) > 0.5 or _overlap(t, f, kt, kf) > 0.5
+            for ks, kt, ke, kf, _, _ in kept
         ):
             continue
-        kept.append((s, t, e, f, cov))
+        kept.append((s, t, e, f, cov, exact))
     kept.sort()
     return [
         Span(
@@ -184,8 +210,9 @@ def align(
             a_words=e - s,
             b_words=f - t,
             matched_words=cov,
+            kind="verbatim" if exact and cov == e - s == f - t else "edited",
         )
-        for s, t, e, f, cov in kept
+        for s, t, e, f, cov, exact in kept
     ]
 
 

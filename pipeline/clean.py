@@ -153,6 +153,7 @@ _IMAGE_TAG_RE = re.compile(
     r"^.{0,300}\((?:Image|Images|Picture|Pictures|Photo|Photos|Pic|Credit)s?:\s*[^)]{1,60}\)\s*$"
 )
 _BULLET_RE = re.compile(r"^\s*[•●▪◦]\s+")
+_QUOTED_ARTICLE_LINES = 3  # indented paragraphs under a bullet that are a quoted article
 _SITE_SUFFIX_RE = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 
 
@@ -363,8 +364,20 @@ def _mark_comment_threads(lines: list[_Line]) -> None:
             else:
                 break
             j = _prev_nonblank(lines, j)
-        if seen_bullet:
-            for k in block:
+        if not seen_bullet:
+            continue
+        # a run of indented paragraphs under a bullet is the article the poster quoted:
+        # story text (replies are bullets, with a line or two of indented text at most)
+        run: list[int] = []
+        for k in [*sorted(block), None]:
+            if k is not None and not _BULLET_RE.match(lines[k].text):
+                run.append(k)
+                continue
+            if len(run) < _QUOTED_ARTICLE_LINES:
+                for r in run:
+                    lines[r].kind = "comments"
+            run = []
+            if k is not None:
                 lines[k].kind = "comments"
 
 

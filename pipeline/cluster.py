@@ -1,9 +1,11 @@
 """Group occurrences of the same reused text across documents into clusters.
 
-Each stored span is an occurrence in two documents. Overlapping occurrences within one
-document are one occurrence (the union of their ranges); occurrences linked by a span
-are one cluster (connected components). A cluster's id derives from its earliest member,
-so ids stay put as new batches add members.
+Each stored span is an occurrence in two documents. Ranges of one document that mostly
+cover each other are the same text; occurrences linked by a span or by being the same
+text are one cluster (connected components). A short sentence inside a long shared
+stretch is its own text, so clusters never chain through one long span, and a range may
+sit in two clusters (the sentence's and the stretch's). A cluster's id derives from its
+earliest occurrence, so ids stay put as new batches add members.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from pipeline import db
 from pipeline.text import WORD_RE, quote_regions, quoted_share
 
 QUOTE_SHARE = 0.5  # an occurrence at least this much inside quotation marks is a quote
+SAME_TEXT = 0.5  # two ranges of one document overlapping this much of the longer: one text
 
 
 class _UnionFind:
@@ -73,6 +75,40 @@ def affected_docs(con: duckdb.DuckDBPyConnection, touched: set[int]) -> set[int]
         docs |= more
 
 
+def same_text_components(
+    spans: list[tuple[int, int, int, int, int, int]],
+) -> tuple[list[tuple[int, int, int]], _UnionFind]:
+    """Nodes (doc, start, end), one per end of each span, and their components.
+
+    A span links its two ends. Two ends in one document are the same text when each
+    covers most of the other (SAME_TEXT of the longer): a sentence inside a long shared
+    stretch is a text of its own, not a way into the long stretch's cluster.
+    """
+    ends: dict[tuple[int, int, int], int] = {}
+    uf_pairs: list[tuple[int, int]] = []
+    for da, db_, a0, a1, b0, b1 in spans:
+        x = ends.setdefault((da, a0, a1), len(ends))
+        y = ends.setdefault((db_, b0, b1), len(ends))
+        uf_pairs.append((x, y))
+    nodes = list(ends)
+    uf = _UnionFind(len(nodes))
+    for x, y in uf_pairs:
+        uf.union(x, y)
+    by_doc: dict[int, list[int]] = defaultdict(list)
+    for x in sorted(range(len(nodes)), key=lambda x: nodes[x]):
+        by_doc[nodes[x][0]].append(x)
+    for xs in by_doc.values():
+        for n, x in enumerate(xs):
+            _, s, e = nodes[x]
+            for y in xs[n + 1 :]:
+                _, t, f = nodes[y]
+                if t >= e:
+                    break
+                if min(e, f) - max(s, t) >= SAME_TEXT * max(e - s, f - t):
+                    uf.union(x, y)
+    return nodes, uf
+
+
 def rebuild(
     con: duckdb.DuckDBPyConnection,
     touched: set[int] | None = None,
@@ -102,29 +138,15 @@ def rebuild(
             {"d": docs},
         ).fetchall()
         con.execute("delete from occurrences where doc_seq in (select unnest($d))", {"d": docs})
-    per_doc: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for da, dbb, a0, a1, b0, b1 in rows:
-        per_doc[da].append((a0, a1))
-        per_doc[dbb].append((b0, b1))
-    occ_index: dict[int, list[tuple[int, int]]] = {
-        d: merge_intervals(r) for d, r in per_doc.items()
-    }
-    nodes: list[tuple[int, int, int]] = [
-        (d, s, e) for d in sorted(occ_index) for s, e in occ_index[d]
-    ]
-    # each span end's occurrence: the last one of its document starting at or before it,
-    # found for all spans at once on (doc_seq, start) keys (nodes are sorted by them)
-    node_keys = np.array([(d << 32) | s for d, s, _ in nodes], dtype=np.int64)
-    spans = np.array(rows, dtype=np.int64).reshape(-1, 6)
-    ends_a = np.searchsorted(node_keys, (spans[:, 0] << 32) | spans[:, 2], side="right") - 1
-    ends_b = np.searchsorted(node_keys, (spans[:, 1] << 32) | spans[:, 4], side="right") - 1
-    uf = _UnionFind(len(nodes))
-    for x, y in zip(ends_a.tolist(), ends_b.tolist(), strict=True):
-        uf.union(x, y)
-
+    nodes, uf = same_text_components(rows)
+    # a cluster's occurrence in a document: the union of its ranges there
+    groups: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+    for x, (doc, s, e) in enumerate(nodes):
+        groups[uf.find(x)][doc].append((s, e))
+    doc_set = {d for d, _, _ in nodes}
     known = known_texts or {}
-    texts = {d: known[d] for d in occ_index if d in known}
-    missing = [d for d in occ_index if d not in known]
+    texts = {d: known[d] for d in doc_set if d in known}
+    missing = [d for d in doc_set if d not in known]
     if missing:
         texts.update(
             con.execute(
@@ -136,8 +158,7 @@ def rebuild(
                 [missing],
             ).fetchall()
         )
-    cluster_of: dict[int, str] = {}
-    out = {
+    out: dict[str, list] = {
         k: []
         for k in (
             "doc_seq",
@@ -150,22 +171,22 @@ def rebuild(
         )
     }
     regions_cache: dict[int, list[tuple[int, int]]] = {}
-    for i, (doc, s, e) in enumerate(nodes):
-        root = uf.find(i)  # the smallest node id: earliest document, then earliest offset
-        if root not in cluster_of:
-            rd, rs, _ = nodes[root]
-            cluster_of[root] = hashlib.sha256(f"{rd}:{rs}".encode()).hexdigest()[:12]
-        text = texts[doc]
-        if doc not in regions_cache:
-            regions_cache[doc] = quote_regions(text)
-        share = quoted_share(regions_cache[doc], s, e)
-        out["doc_seq"].append(doc)
-        out["start_char"].append(s)
-        out["end_char"].append(e)
-        out["n_words"].append(len(WORD_RE.findall(text, s, e)))
-        out["quote_share"].append(round(share, 4))
-        out["is_quote"].append(share >= QUOTE_SHARE)
-        out["cluster_id"].append(cluster_of[root])
+    for per_doc in groups.values():
+        occs = sorted((d, s, e) for d, r in per_doc.items() for s, e in merge_intervals(r))
+        # the id derives from the earliest occurrence: it stays put as members are added
+        cid = hashlib.sha256("{}:{}:{}".format(*occs[0]).encode()).hexdigest()[:12]
+        for doc, s, e in occs:
+            text = texts[doc]
+            if doc not in regions_cache:
+                regions_cache[doc] = quote_regions(text)
+            share = quoted_share(regions_cache[doc], s, e)
+            out["doc_seq"].append(doc)
+            out["start_char"].append(s)
+            out["end_char"].append(e)
+            out["n_words"].append(len(WORD_RE.findall(text, s, e)))
+            out["quote_share"].append(round(share, 4))
+            out["is_quote"].append(share >= QUOTE_SHARE)
+            out["cluster_id"].append(cid)
     table = pa.table(
         {
             "doc_seq": pa.array(out["doc_seq"], pa.int64()),
@@ -178,4 +199,4 @@ def rebuild(
         }
     )
     db.insert_arrow(con, "occurrences", table)
-    return len(cluster_of)
+    return len(groups)

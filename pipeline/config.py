@@ -49,7 +49,8 @@ class DetectConfig:
     max_partners: int = 16  # earliest members a new item is linked to per LSH bucket
     passage_overlap: float = 0.5  # shingle containment that verifies a passage candidate
     seed_words: int = 3  # exact word run that anchors an alignment
-    max_gap: int = 4  # words of edits tolerated inside one shared span
+    max_gap: int = 12  # words of edits bridged inside one shared span (never more than
+    # the matched words on either side of the gap)
     min_span_words: int = 8
     syndication_jaccard: float = 0.5
     syndication_containment: float = 0.7

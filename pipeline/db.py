@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # Views in dependency order; each lives in sql/views/<name>.sql.
 VIEWS = (
     "articles",
+    "passage_pairs",
     "shared_passages",
     "reuse_clusters",
     "syndication",
@@ -188,7 +189,9 @@ def insert_arrow(
     name = f"_batch_{table}"
     con.register(name, batch)
     try:
-        con.execute(f"insert into {table} select {select} from {name}")
+        # by name: tables gain columns in later migrations (their defaults fill the rest)
+        how = "by name " if select == "*" else ""
+        con.execute(f"insert into {table} {how}select {select} from {name}")
     finally:
         con.unregister(name)
 

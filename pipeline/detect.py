@@ -40,9 +40,20 @@ from pipeline.sketch import (
     shingles,
     signatures,
 )
-from pipeline.text import Tokens, passages_and_words, passages_of, tokenize, words_only
+from pipeline.text import (
+    Tokens,
+    passages_and_words,
+    passages_of,
+    quote_regions,
+    quoted_share,
+    tokenize,
+    words_only,
+)
 
 log = logging.getLogger(__name__)
+
+# (earlier doc_seq, later doc_seq, span, quote share of a's range, of b's range)
+SpanRow = tuple[int, int, Span, float, float]
 
 
 @dataclass(slots=True)
@@ -130,7 +141,7 @@ class _AlignJob:
 
 def _align_job(
     job: _AlignJob, cfg: DetectConfig
-) -> tuple[list[tuple], list[tuple[int, int, Span]]]:
+) -> tuple[list[tuple], list[SpanRow]]:
     """Worker (or in-process): sketch the documents, verify and align the candidates."""
     hasher = _worker_hasher()
     # alignment needs each text's tokens: the sketch is made from them
@@ -349,7 +360,7 @@ def _detect_group(
         # after any commit leaves no spans without their clusters
         with result.timed("store"), db.transaction(con):
             _store_results(con, batch, pair_rows, span_rows, p_edges, d_edges, run_id)
-            touched = {d for a, b, _ in span_rows for d in (a, b)}
+            touched = {d for a, b, *_ in span_rows for d in (a, b)}
             clusters = cluster.rebuild(con, touched, clean_texts) if touched else 0
         result.add("documents", len(batch))
         result.add("passage_candidates", len(p_edges))
@@ -402,7 +413,7 @@ def _verify_and_align(
     outlets: dict[int, str],
     hasher: TokenHasher,
     cfg: DetectConfig,
-) -> tuple[list[tuple], list[tuple[int, int, Span]]]:
+) -> tuple[list[tuple], list[SpanRow]]:
     """Candidates to (pair rows, span rows): passage candidates verified on their shingles,
     every verified pair aligned into spans and judged."""
     verified: dict[tuple[int, int], set[str]] = {}
@@ -424,6 +435,13 @@ def _verify_and_align(
 
     pair_rows, span_rows = [], []
     k = cfg.shingle_size
+    regions: dict[int, list[tuple[int, int]]] = {}
+
+    def quoted(doc: int, start: int, end: int) -> float:
+        if doc not in regions:
+            regions[doc] = quote_regions(sketches[doc].text)
+        return round(quoted_share(regions[doc], start, end), 4)
+
     for (old, new), via in sorted(verified.items()):
         a, b = sketches[old], sketches[new]
         jac, cont = jaccard_containment(a.shingle_set, b.shingle_set)
@@ -448,7 +466,10 @@ def _verify_and_align(
         pair_rows.append(
             (old, new, jac, cont, shared, len(spans), "+".join(sorted(via)), is_synd, cover)
         )
-        span_rows.extend((old, new, s) for s in spans)
+        span_rows.extend(
+            (old, new, s, quoted(old, s.a_start, s.a_end), quoted(new, s.b_start, s.b_end))
+            for s in spans
+        )
     return pair_rows, span_rows
 
 
@@ -656,7 +677,7 @@ def _store_results(
     con: duckdb.DuckDBPyConnection,
     batch: list[int],
     pair_rows: list[tuple],
-    span_rows: list[tuple[int, int, Span]],
+    span_rows: list[SpanRow],
     passage_edges: list[tuple[int, int, int, int]],
     doc_edges: list[tuple[int, int]],
     run_id: str | None,
@@ -681,22 +702,24 @@ def _store_results(
             ),
         )
     if span_rows:
+        spans = [r[2] for r in span_rows]
         db.insert_arrow(
             con,
             "alignments",
             pa.table(
                 {
-                    "doc_a": pa.array([a for a, _, _ in span_rows], pa.int64()),
-                    "doc_b": pa.array([b for _, b, _ in span_rows], pa.int64()),
-                    "a_start": pa.array([s.a_start for _, _, s in span_rows], pa.int32()),
-                    "a_end": pa.array([s.a_end for _, _, s in span_rows], pa.int32()),
-                    "b_start": pa.array([s.b_start for _, _, s in span_rows], pa.int32()),
-                    "b_end": pa.array([s.b_end for _, _, s in span_rows], pa.int32()),
-                    "a_words": pa.array([s.a_words for _, _, s in span_rows], pa.int32()),
-                    "b_words": pa.array([s.b_words for _, _, s in span_rows], pa.int32()),
-                    "matched_words": pa.array(
-                        [s.matched_words for _, _, s in span_rows], pa.int32()
-                    ),
+                    "doc_a": pa.array([r[0] for r in span_rows], pa.int64()),
+                    "doc_b": pa.array([r[1] for r in span_rows], pa.int64()),
+                    "a_start": pa.array([s.a_start for s in spans], pa.int32()),
+                    "a_end": pa.array([s.a_end for s in spans], pa.int32()),
+                    "b_start": pa.array([s.b_start for s in spans], pa.int32()),
+                    "b_end": pa.array([s.b_end for s in spans], pa.int32()),
+                    "a_words": pa.array([s.a_words for s in spans], pa.int32()),
+                    "b_words": pa.array([s.b_words for s in spans], pa.int32()),
+                    "matched_words": pa.array([s.matched_words for s in spans], pa.int32()),
+                    "kind": pa.array([s.kind for s in spans], pa.string()),
+                    "a_quote_share": pa.array([r[3] for r in span_rows], pa.float64()),
+                    "b_quote_share": pa.array([r[4] for r in span_rows], pa.float64()),
                 }
             ),
         )

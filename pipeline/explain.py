@@ -37,6 +37,7 @@ class SharedSpan:
     a_words: int
     b_words: int
     matched_words: int
+    kind: str  # verbatim | edited | paraphrase
     a_kind: str  # quote | prose
     b_kind: str
     a_text: str
@@ -95,7 +96,7 @@ def explain(
         Span(*row)
         for row in con.execute(
             """
-            select a_start, a_end, b_start, b_end, a_words, b_words, matched_words
+            select a_start, a_end, b_start, b_end, a_words, b_words, matched_words, kind
             from alignments where doc_a = ? and doc_b = ? order by a_start
             """,
             [a.doc_seq, b.doc_seq],

@@ -71,6 +71,9 @@ class Span:
     a_words: int
     b_words: int
     matched_words: int
+    # verbatim: every word matched | edited: exact runs across edits | paraphrase: found on
+    # sentence word sets (few exact runs: reworded, translated, summarised)
+    kind: str = "edited"
 
 
 @dataclass(slots=True)

@@ -68,7 +68,8 @@ def test_caps_bound_every_list(seeds_con: duckdb.DuckDBPyConnection) -> None:
     data = build(seeds_con, caps)
     net = data["network"]
     assert len(net["nodes"]) == 3 and net["total_outlets"] == 5
-    assert len(net["edges"]) == 2 and net["total_edges"] == 8
+    copying = seeds_con.execute("select count(*) from copying").fetchall()[0][0]
+    assert len(net["edges"]) == 2 and net["total_edges"] == copying > 2
     kept = {n["outlet"] for n in net["nodes"]}
     assert all(e["source"] in kept and e["target"] in kept for e in net["edges"])
     assert len(data["clusters"]) == 2
@@ -80,7 +81,8 @@ def test_caps_bound_every_list(seeds_con: duckdb.DuckDBPyConnection) -> None:
             assert len(span.split()) <= 5
     for t in data["tables"]:
         assert len(t["rows"]) <= 2
-    assert {t["name"]: t["total"] for t in data["tables"]}["reuse_clusters"] == 10
+    n_clusters = seeds_con.execute("select count(*) from reuse_clusters").fetchall()[0][0]
+    assert {t["name"]: t["total"] for t in data["tables"]}["reuse_clusters"] == n_clusters > 2
     small = len(html_report.render(data))
     assert small < len(html_report.render(build(seeds_con)))
 

@@ -4,7 +4,8 @@ from pipeline import db
 
 KEYS = {
     "articles": ["doc_id"],
-    "shared_passages": ["doc_id", "start_char"],
+    "passage_pairs": ["doc_a", "doc_b", "start_a", "start_b"],
+    "shared_passages": ["cluster_id", "doc_id", "start_char"],
     "reuse_clusters": ["cluster_id"],
     "syndication": ["doc_a", "doc_b"],
     "copying": ["source_outlet", "target_outlet"],
@@ -22,6 +23,22 @@ COLUMNS = {
         "published_at",
         "clean_text",
         "n_words",
+    ],
+    "passage_pairs": [
+        "doc_a",
+        "doc_b",
+        "outlet_a",
+        "outlet_b",
+        "start_a",
+        "end_a",
+        "start_b",
+        "end_b",
+        "n_words",
+        "similarity",
+        "kind",
+        "is_quote",
+        "earlier_doc",
+        "earlier_basis",
     ],
     "shared_passages": [
         "cluster_id",

@@ -1,0 +1,68 @@
+create or replace view passage_pairs as
+with
+
+alignments as (
+    select * from main.alignments
+),
+
+articles as (
+    select doc_id, doc_seq, outlet, published_at from main.articles
+),
+
+joined as (
+    select
+        a.doc_id as doc_a,
+        b.doc_id as doc_b,
+        a.outlet as outlet_a,
+        b.outlet as outlet_b,
+        l.a_start as start_a,
+        l.a_end as end_a,
+        l.b_start as start_b,
+        l.b_end as end_b,
+        greatest(l.a_words, l.b_words) as n_words,
+        l.matched_words / greatest(l.a_words, l.b_words, 1) as similarity,
+        l.kind,
+        greatest(l.a_quote_share, l.b_quote_share) >= 0.5 as is_quote,
+        a.published_at as published_a,
+        b.published_at as published_b,
+        a.doc_seq as seq_a,
+        b.doc_seq as seq_b,
+        l.a_words,
+        l.b_words,
+        l.matched_words,
+    from alignments as l
+    inner join articles as a on a.doc_seq = l.doc_a
+    inner join articles as b on b.doc_seq = l.doc_b
+),
+
+final as (
+    select
+        doc_a,
+        doc_b,
+        outlet_a,
+        outlet_b,
+        start_a,
+        end_a,
+        start_b,
+        end_b,
+        n_words,
+        round(similarity, 4) as similarity,
+        kind,
+        is_quote,
+        case
+            when published_a is not null and published_b is not null and published_a <> published_b
+                then case when published_a < published_b then doc_a else doc_b end
+            else case when seq_a < seq_b then doc_a else doc_b end
+        end as earlier_doc,
+        case
+            when published_a is not null and published_b is not null and published_a <> published_b
+                then 'published_at'
+            else 'ingest_order'
+        end as earlier_basis,
+        a_words,
+        b_words,
+        matched_words,
+    from joined
+)
+
+select * from final
