@@ -12,9 +12,12 @@ either text is paired with one stretch of the other.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.paraphrase import fragments
 from pipeline.records import Span
 from pipeline.sketch import TokenHasher, shingles
 from pipeline.text import Tokens
@@ -161,11 +164,14 @@ def align(
     max_gap: int = 12,
     min_words: int = 8,
     seeds: tuple[np.ndarray, np.ndarray] | None = None,
+    sentences: bool = True,
 ) -> list[Span]:
     """Shared spans of at least min_words matched words between a and b, one place each.
 
     ``seeds``: the hashes of every run of seed_words words of a and of b, when the caller
-    has them already (both texts at least seed_words long).
+    has them already (both texts at least seed_words long). With ``sentences``, a second lane
+    adds stretches whose sentences share their content words (lane 'sentence', holding
+    the exact spans inside them, which are marked nested).
     """
     k = seed_words
     if seeds is not None:
@@ -174,10 +180,8 @@ def align(
         ha = shingles(hasher(a.words), k) if len(a) >= k else np.empty(0, np.uint32)
         hb = shingles(hasher(b.words), k) if len(b) >= k else np.empty(0, np.uint32)
     pairs = seed_pairs(ha, hb)
-    if len(pairs) == 0:
-        return []
     found: list[tuple[int, int, int, int, int, bool]] = []
-    for chain in chain_runs(exact_runs(pairs, k), max_gap):
+    for chain in chain_runs(exact_runs(pairs, k), max_gap) if len(pairs) else ():
         i0, j0, _ = chain[0]
         il, jl, ll = chain[-1]
         covered = sum(length for _, _, length in chain)
@@ -200,20 +204,74 @@ def align(
         ):
             continue
         kept.append((s, t, e, f, cov, exact))
-    kept.sort()
+    exact = [
+        _Found(s, t, e, f, cov, "verbatim" if ex and cov == e - s == f - t else "edited")
+        for s, t, e, f, cov, ex in kept
+    ]
+    found_all = _with_sentences(a, b, exact) if sentences else exact
     return [
         Span(
-            a_start=int(a.starts[s]),
-            a_end=_end_char(a, e),
-            b_start=int(b.starts[t]),
-            b_end=_end_char(b, f),
-            a_words=e - s,
-            b_words=f - t,
-            matched_words=cov,
-            kind="verbatim" if exact and cov == e - s == f - t else "edited",
+            a_start=int(a.starts[x.s]),
+            a_end=_end_char(a, x.e),
+            b_start=int(b.starts[x.t]),
+            b_end=_end_char(b, x.f),
+            a_words=x.e - x.s,
+            b_words=x.f - x.t,
+            matched_words=x.matched,
+            kind=x.kind,
+            lane=x.lane,
+            nested=x.nested,
         )
-        for s, t, e, f, cov, exact in kept
+        for x in sorted(found_all, key=lambda x: (x.s, x.t, x.lane))
     ]
+
+
+_HELD = 0.8  # exact spans covering this much of a sentence-lane stretch make it redundant
+
+
+@dataclass(slots=True)
+class _Found:
+    """A span in word positions: [s, e) of a, [t, f) of b."""
+
+    s: int
+    t: int
+    e: int
+    f: int
+    matched: int
+    kind: str
+    lane: str = "exact"
+    nested: bool = False
+
+
+def _with_sentences(a: Tokens, b: Tokens, exact: list[_Found]) -> list[_Found]:
+    """The exact spans, and a span for each stretch whose sentences share their content
+    words (pipeline.paraphrase), taken together with the exact spans it holds (which
+    stay, marked nested): 'edited' when exact runs make most of it, else 'paraphrase'."""
+    out = list(exact)
+    for fr in fragments(a, b):
+        inside = [x for x in exact if x.s < fr.a1 and fr.a0 < x.e and x.t < fr.b1 and fr.b0 < x.f]
+        s = min([fr.a0, *(x.s for x in inside)])
+        t = min([fr.b0, *(x.t for x in inside)])
+        e = max([fr.a1, *(x.e for x in inside)])
+        f = max([fr.b1, *(x.f for x in inside)])
+        if any(x not in inside and x.s < e and s < x.e and x.t < f and t < x.f for x in out):
+            continue  # it would overlap a span that is not its own
+        held_a = sum(x.e - x.s for x in inside) / (e - s)
+        held_b = sum(x.f - x.t for x in inside) / (f - t)
+        if min(held_a, held_b) >= _HELD:
+            continue  # the exact spans are (nearly) all of it already
+        for x in inside:
+            x.nested = True
+        in_runs = sum(x.matched for x in inside)
+        matched = min(max(in_runs, _bag_overlap(a.words[s:e], b.words[t:f])), e - s, f - t)
+        kind = "edited" if in_runs >= 0.5 * max(e - s, f - t) else "paraphrase"
+        out.append(_Found(s, t, e, f, matched, kind, "sentence"))
+    return out
+
+
+def _bag_overlap(wa: list[str], wb: list[str]) -> int:
+    """Words the two sides share, counted with repeats."""
+    return sum((Counter(wa) & Counter(wb)).values())
 
 
 _BOUNDARY = re.compile(r"[.!?…]|\n")

@@ -124,6 +124,7 @@ def rebuild(
     if touched is None:
         rows = con.execute(
             "select doc_a, doc_b, a_start, a_end, b_start, b_end from alignments"
+            " where lane = 'exact'"
         ).fetchall()
         con.execute("delete from occurrences")
     else:
@@ -133,7 +134,8 @@ def rebuild(
         rows = con.execute(
             """
             select doc_a, doc_b, a_start, a_end, b_start, b_end from alignments
-            where doc_a in (select unnest($d)) or doc_b in (select unnest($d))
+            where (doc_a in (select unnest($d)) or doc_b in (select unnest($d)))
+                and lane = 'exact'  -- the same text; reworded stretches are not clustered
             """,
             {"d": docs},
         ).fetchall()

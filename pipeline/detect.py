@@ -456,15 +456,17 @@ def _verify_and_align(
             min_words=cfg.min_span_words,
             seeds=(a.word_shingles, b.word_shingles) if same else None,
         )
-        shared = sum(s.a_words for s in spans)
-        cover = coverage(spans, len(a.tokens), len(b.tokens))
+        # whole-article measures count the exact lane's spans (the same text, not reworded)
+        exact = [s for s in spans if s.lane == "exact"]
+        shared = sum(s.a_words for s in exact)
+        cover = coverage(exact, len(a.tokens), len(b.tokens))
         is_synd = is_syndication(jac, cont, cover, cfg)
         if outlets[old] == outlets[new] and not is_synd:
             continue  # one outlet's articles sharing passages: its template, not reuse
         if not spans and not is_synd:
             continue
         pair_rows.append(
-            (old, new, jac, cont, shared, len(spans), "+".join(sorted(via)), is_synd, cover)
+            (old, new, jac, cont, shared, len(exact), "+".join(sorted(via)), is_synd, cover)
         )
         span_rows.extend(
             (old, new, s, quoted(old, s.a_start, s.a_end), quoted(new, s.b_start, s.b_end))
@@ -718,6 +720,8 @@ def _store_results(
                     "b_words": pa.array([s.b_words for s in spans], pa.int32()),
                     "matched_words": pa.array([s.matched_words for s in spans], pa.int32()),
                     "kind": pa.array([s.kind for s in spans], pa.string()),
+                    "lane": pa.array([s.lane for s in spans], pa.string()),
+                    "nested": pa.array([s.nested for s in spans], pa.bool_()),
                     "a_quote_share": pa.array([r[3] for r in span_rows], pa.float64()),
                     "b_quote_share": pa.array([r[4] for r in span_rows], pa.float64()),
                 }

@@ -128,9 +128,7 @@ def macro_precision(cases: Sequence[Passage], detections: Sequence[Passage]) -> 
 def detections_per_case(cases: Sequence[Passage], detections: Sequence[Passage]) -> list[int]:
     """How many detections detect each case, in the order of cases."""
     index = _by_pair(detections)
-    return [
-        sum(detects(c, d) for d in index.get((c.susp_doc, c.src_doc), ())) for c in cases
-    ]
+    return [sum(detects(c, d) for d in index.get((c.susp_doc, c.src_doc), ())) for c in cases]
 
 
 def granularity(cases: Sequence[Passage], detections: Sequence[Passage]) -> float:

@@ -38,6 +38,8 @@ class SharedSpan:
     b_words: int
     matched_words: int
     kind: str  # verbatim | edited | paraphrase
+    lane: str  # exact | sentence
+    nested: bool
     a_kind: str  # quote | prose
     b_kind: str
     a_text: str
@@ -96,7 +98,8 @@ def explain(
         Span(*row)
         for row in con.execute(
             """
-            select a_start, a_end, b_start, b_end, a_words, b_words, matched_words, kind
+            select a_start, a_end, b_start, b_end, a_words, b_words, matched_words, kind,
+                lane, nested
             from alignments where doc_a = ? and doc_b = ? order by a_start
             """,
             [a.doc_seq, b.doc_seq],
@@ -121,7 +124,7 @@ def explain(
             min_words=cfg.min_span_words,
         )
         spans_rows = found
-        cover = coverage(found, a.n_words, b.n_words)
+        cover = coverage([s for s in found if s.lane == "exact"], a.n_words, b.n_words)
         via, synd = "none", is_syndication(jac, cont, cover, cfg)
     qa, qb = quote_regions(text_a), quote_regions(text_b)
 

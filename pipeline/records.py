@@ -74,6 +74,8 @@ class Span:
     # verbatim: every word matched | edited: exact runs across edits | paraphrase: found on
     # sentence word sets (few exact runs: reworded, translated, summarised)
     kind: str = "edited"
+    lane: str = "exact"  # exact: word runs | sentence: sentences sharing their content words
+    nested: bool = False  # an exact span inside a sentence-lane span of the same pair
 
 
 @dataclass(slots=True)

@@ -136,6 +136,23 @@ def _segments(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the text's sentences: cut at sentence ends and paragraph breaks."""
+    cuts = {0, len(text)}
+    for rx in (_PARA_RE, _SENTENCE_END_RE):
+        for m in rx.finditer(text):
+            cuts.add(m.end())
+    points = sorted(cuts)
+    out = []
+    for a, b in zip(points, points[1:], strict=False):
+        seg = text[a:b]
+        lead = len(seg) - len(seg.lstrip())
+        trail = len(seg.rstrip())
+        if trail > lead:
+            out.append((a + lead, a + trail))
+    return out
+
+
 def split_passages(
     text: str, min_words: int = 5, max_words: int = 60
 ) -> list[tuple[int, int, int]]:

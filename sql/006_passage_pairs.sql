@@ -5,6 +5,10 @@
 alter table alignments add column kind varchar not null default 'edited';
 alter table alignments add column a_quote_share double not null default 0;
 alter table alignments add column b_quote_share double not null default 0;
+-- exact: word runs | sentence: sentences sharing their content words (reworded text);
+-- nested: an exact span inside a sentence-lane span of the same pair (both are kept)
+alter table alignments add column lane varchar not null default 'exact';
+alter table alignments add column nested boolean not null default false;
 -- duplicate | republished | partial, for syndication pairs (null for the others)
 alter table doc_pairs add column relation varchar;
 -- A range of a document may now sit in two clusters (a sentence inside a long shared

@@ -22,6 +22,8 @@ joined as (
         greatest(l.a_words, l.b_words) as n_words,
         l.matched_words / greatest(l.a_words, l.b_words, 1) as similarity,
         l.kind,
+        l.lane,
+        l.nested,
         greatest(l.a_quote_share, l.b_quote_share) >= 0.5 as is_quote,
         a.published_at as published_a,
         b.published_at as published_b,
@@ -59,6 +61,8 @@ final as (
                 then 'published_at'
             else 'ingest_order'
         end as earlier_basis,
+        lane,
+        nested,
         a_words,
         b_words,
         matched_words,
