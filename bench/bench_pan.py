@@ -8,9 +8,17 @@ with pipeline.evaluate: precision, recall, granularity and plagdet (Potthast et 
 
 Only rows between a suspicious document and a source it is paired with in the chosen
 sub-corpus are detections (PAN hands a detector only those pairs); rows between other
-documents are counted, not scored. For 01-no-plagiarism (no cases, so plagdet is 0 by the
-PAN convention as soon as anything is found) the figure is the share of pairs with any
-detection. "entire" pools every chosen sub-corpus, 01-no-plagiarism included, as PAN does.
+documents are counted, not scored, and so are nested rows (an exact span inside a
+sentence-lane row of the same pair, which would count the same text twice). For
+01-no-plagiarism (no cases, so plagdet is 0 by the PAN convention as soon as anything is
+found) the figure is the share of pairs with any detection. "entire" pools every chosen
+sub-corpus, 01-no-plagiarism included, as PAN does.
+
+clean_text is not the raw file (the cleaner drops lines and rewrites characters): both are
+split into words, the word sequences aligned (difflib), and a clean range maps to the raw
+range from its first mapped word to its last. NEWSDEDUP_* variables reach the run (handy
+for trying a setting); the run's working folder is the temporary one, so no config file
+in the caller's folder is read.
 
 ``python bench/bench_pan.py [--sample N] [--subsets ...] [--db FILE] [--json] [--misses N]``
 """
@@ -223,6 +231,11 @@ def newsdedup_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "pipeline"]
 
 
+def settings() -> dict[str, str]:
+    """The NEWSDEDUP_* variables the run inherits (they override the defaults)."""
+    return {k: v for k, v in sorted(os.environ.items()) if k.startswith("NEWSDEDUP_")}
+
+
 def run_cli(folder: Path, db: Path) -> float:
     """Run `newsdedup run folder --db db`; the wall time in seconds."""
     t0 = time.perf_counter()
@@ -231,6 +244,8 @@ def run_cli(folder: Path, db: Path) -> float:
         capture_output=True,
         text=True,
         check=False,
+        # not the caller's folder: a newsdedup.toml or pyproject.toml there would be read
+        cwd=folder.parent,
     )
     seconds = time.perf_counter() - t0
     if proc.returncode not in OK_EXIT_CODES:
@@ -240,15 +255,6 @@ def run_cli(folder: Path, db: Path) -> float:
 
 
 # --- scoring -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Detection:
-    """A passage_pairs row oriented (suspicious, source), in raw-file offsets."""
-
-    passage: Passage
-    kind: str
-    similarity: float
 
 
 def _role(name: str) -> str | None:
@@ -276,14 +282,17 @@ class Offsets:
         return self.maps[name]
 
 
-def load_detections(db: Path, corpus: Path) -> tuple[list[Detection], Offsets, Counter[str]]:
+def load_detections(db: Path, corpus: Path) -> tuple[list[Passage], Offsets, Counter[str]]:
     """Every passage_pairs row between a suspicious and a source document, in raw offsets."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         docs = con.sql("select doc_id, source, clean_text from articles").fetchall()
+        columns = {c[0] for c in con.sql("describe passage_pairs").fetchall()}
+        # a nested row is an exact span inside a sentence-lane row of the same pair: the
+        # outer row is the detection, the inner one would count the same text twice
+        nested = "nested" if "nested" in columns else "false"
         rows = con.sql(
-            "select doc_a, doc_b, start_a, end_a, start_b, end_b, kind, similarity "
-            "from passage_pairs"
+            f"select doc_a, doc_b, start_a, end_a, start_b, end_b, {nested} from passage_pairs"
         ).fetchall()
     finally:
         con.close()
@@ -291,7 +300,10 @@ def load_detections(db: Path, corpus: Path) -> tuple[list[Detection], Offsets, C
     offsets = Offsets(corpus, {os.path.basename(src): text or "" for _, src, text in docs})
     counts: Counter[str] = Counter(rows=len(rows), docs_in_articles=len(docs))
     out = []
-    for doc_a, doc_b, sa, ea, sb, eb, kind, sim in rows:
+    for doc_a, doc_b, sa, ea, sb, eb, is_nested in rows:
+        if is_nested:
+            counts["nested_rows"] += 1
+            continue
         a, b = name_of[doc_a], name_of[doc_b]
         if (_role(a), _role(b)) == ("src", "susp"):
             a, b, sa, ea, sb, eb = b, a, sb, eb, sa, ea
@@ -304,7 +316,7 @@ def load_detections(db: Path, corpus: Path) -> tuple[list[Detection], Offsets, C
         if susp is None or src is None:
             counts["unmapped_rows"] += 1
             continue
-        out.append(Detection(Passage(a, b, susp, src), kind, float(sim)))
+        out.append(Passage(a, b, susp, src))
     return out, offsets, counts
 
 
@@ -343,6 +355,36 @@ def why_missed(case: Passage, pair_dets: list[Passage], offsets: Offsets) -> str
     return "rows_elsewhere"  # the pair has rows, none on this case
 
 
+def _subset_figures(
+    name: str,
+    pairs: list[tuple[str, str]],
+    cases: list[Passage],
+    dets: dict[tuple[str, str], list[Passage]],
+    offsets: Offsets,
+) -> dict:
+    """The PAN figures of one sub-corpus plus where its misses and false detections lie."""
+    fig = _figures(cases, [d for ds in dets.values() for d in ds])
+    fig["pairs"] = len(pairs)
+    fig["pairs_with_detection"] = len(dets)
+    if name == NO_PLAGIARISM:
+        fig["false_pair_rate"] = len(dets) / len(pairs) if pairs else 0.0
+    cases_of: dict[tuple[str, str], list[Passage]] = defaultdict(list)
+    reasons: Counter[str] = Counter()
+    for c in cases:
+        cases_of[(c.susp_doc, c.src_doc)].append(c)
+        pair_dets = dets.get((c.susp_doc, c.src_doc), [])
+        if not any(detects(c, d) for d in pair_dets):
+            reasons[why_missed(c, pair_dets, offsets)] += 1
+    fig["missed"] = dict(reasons)
+    fig["false_detections"] = sum(
+        not any(detects(c, d) for c in cases_of[pair]) for pair, ds in dets.items() for d in ds
+    )
+    # a rough ceiling on recall: how much of the cases the cleaner left in clean_text
+    kept = [kept_share(offsets, c) for c in cases]
+    fig["kept_in_clean"] = sum(kept) / len(kept) if kept else 1.0
+    return fig
+
+
 def evaluate_pan(
     data_dir: Path | str = DEFAULT_DATA,
     sample: int | None = None,
@@ -351,59 +393,45 @@ def evaluate_pan(
     misses: int = 0,
 ) -> dict:
     """Run the pipeline on the chosen PAN pairs and score passage_pairs per sub-corpus."""
-    data = Path(data_dir)
+    data = Path(data_dir).resolve()  # the symlinks and the run's own folder need it absolute
     corpus = data / "corpus"
     truth = json.loads((data / "truth.json").read_text(encoding="utf-8"))
     sel = select(truth, sample, subsets)
     with tempfile.TemporaryDirectory(prefix="pan13-db-") as tmp:
-        db_path = Path(db) if db is not None else Path(tmp) / "pan.duckdb"
+        db_path = Path(db).resolve() if db is not None else Path(tmp) / "pan.duckdb"
         if db_path.exists():
             raise FileExistsError(f"{db_path} exists; pass a new path to --db")
         with layout(corpus, sel.files) as folder:
             seconds = run_cli(folder, db_path)
         t0 = time.perf_counter()
         found, offsets, counts = load_detections(db_path, corpus)
-    by_pair: dict[tuple[str, str], list[Detection]] = defaultdict(list)
+    by_pair: dict[tuple[str, str], list[Passage]] = defaultdict(list)
     for d in found:
-        by_pair[(d.passage.susp_doc, d.passage.src_doc)].append(d)
+        by_pair[(d.susp_doc, d.src_doc)].append(d)
     subset_of = {pair: name for name, ps in sel.pairs.items() for pair in ps}
     scored = {pair for pair in by_pair if pair in subset_of}
     result: dict = {
         "docs": len(sel.files),
         "docs_in_articles": counts["docs_in_articles"],
         "passage_pairs_rows": counts["rows"],
+        "nested_rows": counts["nested_rows"],
         "same_role_rows": counts["same_role_rows"],
         "unmapped_rows": counts["unmapped_rows"],
         "unpaired_rows": sum(len(v) for k, v in by_pair.items() if k not in scored),
         "run_seconds": round(seconds, 2),
+        "settings": settings(),
         "subsets": {},
     }
     all_cases: list[Passage] = []
     all_dets: list[Passage] = []
     for name, pairs in sel.pairs.items():
-        dets = [d.passage for pair in pairs for d in by_pair.get(pair, ())]
-        cases = sel.cases[name]
-        fig = _figures(cases, dets)
-        fig["pairs"] = len(pairs)
-        fig["pairs_with_detection"] = sum(1 for pair in pairs if by_pair.get(pair))
-        if name == NO_PLAGIARISM:
-            fig["false_pair_rate"] = fig["pairs_with_detection"] / len(pairs) if pairs else 0.0
-        reasons: Counter[str] = Counter()
-        for c in cases:
-            pair_dets = [d.passage for d in by_pair.get((c.susp_doc, c.src_doc), ())]
-            if not any(detects(c, d) for d in pair_dets):
-                reasons[why_missed(c, pair_dets, offsets)] += 1
-        fig["missed"] = dict(reasons)
-        # a rough ceiling on recall: how much of the cases the cleaner left in clean_text
-        kept = [kept_share(offsets, c) for c in cases]
-        fig["kept_in_clean"] = sum(kept) / len(kept) if kept else 1.0
-        false = [d for d in dets if not any(detects(c, d) for c in cases)]
-        fig["false_detections"] = len(false)
+        dets = {pair: by_pair[pair] for pair in pairs if by_pair.get(pair)}
+        fig = _subset_figures(name, pairs, sel.cases[name], dets, offsets)
         if misses:
-            fig["examples"] = _examples(corpus, offsets, cases, dets, false, misses)
+            fig["examples"] = _examples(corpus, offsets, sel.cases[name], dets, misses)
         result["subsets"][name] = fig
-        all_cases += cases
-        all_dets += dets
+        all_cases += sel.cases[name]
+        all_dets += [d for ds in dets.values() for d in ds]
     result["entire"] = _figures(all_cases, all_dets)
     result["score_seconds"] = round(time.perf_counter() - t0, 2)
     return result
@@ -419,16 +447,15 @@ def _examples(
     corpus: Path,
     offsets: Offsets,
     cases: list[Passage],
-    dets: list[Passage],
-    false: list[Passage],
+    dets: dict[tuple[str, str], list[Passage]],
     n: int,
 ) -> dict:
     """A few missed cases (fewest covered first) and false detections, with their text."""
-    by_pair: dict[tuple[str, str], list[Passage]] = defaultdict(list)
-    for d in dets:
-        by_pair[(d.susp_doc, d.src_doc)].append(d)
+    cases_of: dict[tuple[str, str], list[Passage]] = defaultdict(list)
+    for c in cases:
+        cases_of[(c.susp_doc, c.src_doc)].append(c)
     partial = sorted(
-        ((passage_recall(c, by_pair[(c.susp_doc, c.src_doc)]), c) for c in cases),
+        ((passage_recall(c, dets.get((c.susp_doc, c.src_doc), [])), c) for c in cases),
         key=lambda x: x[0],
     )
     out: dict = {"missed": [], "false": []}
@@ -447,12 +474,15 @@ def _examples(
                 "recall": round(rec, 3),
                 "kept_in_clean": kept,
                 "pair_rows": [
-                    [list(d.susp), list(d.src)] for d in by_pair[(c.susp_doc, c.src_doc)]
+                    [list(d.susp), list(d.src)] for d in dets.get((c.susp_doc, c.src_doc), [])
                 ],
                 "susp_text": _snippet(corpus, c.susp_doc, c.susp),
                 "src_text": _snippet(corpus, c.src_doc, c.src),
             }
         )
+    false = [
+        d for pair, ds in dets.items() for d in ds if not any(detects(c, d) for c in cases_of[pair])
+    ]
     for d in false[:n]:
         out["false"].append(
             {
@@ -473,15 +503,21 @@ def _examples(
 def table(result: dict) -> str:
     """The figures per sub-corpus beside the published peers' plagdet."""
     peers = list(PEERS)
-    head = f"{'sub-corpus':<28}{'prec':>7}{'rec':>7}{'gran':>7}{'plagdet':>9}{'cases':>7}{'dets':>7}"
+    head = (
+        f"{'sub-corpus':<28}{'prec':>7}{'rec':>7}{'gran':>7}{'plagdet':>9}{'cases':>7}{'dets':>7}"
+    )
     head += "".join(f"{p.split()[0][:10]:>12}" for p in peers)
     lines = [head, "-" * len(head)]
     rows = [*result["subsets"].items(), ("entire", result["entire"])]
     for name, fig in rows:
-        line = (
-            f"{name:<28}{fig['precision']:>7.3f}{fig['recall']:>7.3f}{fig['granularity']:>7.3f}"
-            f"{fig['plagdet']:>9.3f}{fig['cases']:>7}{fig['detections']:>7}"
-        )
+        if fig["cases"]:
+            line = (
+                f"{name:<28}{fig['precision']:>7.3f}{fig['recall']:>7.3f}"
+                f"{fig['granularity']:>7.3f}{fig['plagdet']:>9.3f}"
+            )
+        else:  # no cases: P, R and plagdet are 0 by convention once anything is found
+            line = f"{name:<28}{'-':>7}{'-':>7}{'-':>7}{'-':>9}"
+        line += f"{fig['cases']:>7}{fig['detections']:>7}"
         if name in PEER_COLUMNS:
             i = list(PEER_COLUMNS).index(name)
             line += "".join(f"{PEERS[p][i]:>12.3f}" for p in peers)
@@ -500,10 +536,13 @@ def table(result: dict) -> str:
         lines.append(f"{NO_PLAGIARISM}: false-pair rate {rate:.2%} (must be <= 1%)")
     lines.append(
         f"{result['docs']} docs ({result['docs_in_articles']} in articles), "
-        f"{result['passage_pairs_rows']} passage_pairs rows: {result['unpaired_rows']} between "
+        f"{result['passage_pairs_rows']} passage_pairs rows: {result['nested_rows']} nested "
+        f"(not scored), {result['unpaired_rows']} between "
         f"unpaired susp/src docs, {result['same_role_rows']} susp-susp or src-src, "
         f"{result['unmapped_rows']} unmappable"
     )
+    if result["settings"]:
+        lines.append(f"settings from the environment: {result['settings']}")
     lines.append(
         f"pipeline run (newsdedup run): {result['run_seconds']:.1f} s wall; "
         f"scoring {result['score_seconds']:.1f} s"
@@ -542,7 +581,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--sample", type=int, default=None, help="pairs per sub-corpus (seeded); default all"
     )
     ap.add_argument(
-        "--subsets", nargs="+", choices=SUBSETS, default=list(SUBSETS), metavar="SUBSET"
+        "--subsets",
+        nargs="+",
+        choices=SUBSETS,
+        default=list(SUBSETS),
+        metavar="SUBSET",
+        help=f"sub-corpora to score (default all: {' '.join(SUBSETS)})",
     )
     ap.add_argument("--db", type=Path, default=None, help="keep the DuckDB file here")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -554,6 +598,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ap.error("--sample must be >= 1")
     if not (args.data / "truth.json").is_file():
         ap.error(f"no truth.json in {args.data}")
+    if args.db is not None and args.db.exists():
+        ap.error(f"{args.db} exists; --db wants a new file")
     result = evaluate_pan(args.data, args.sample, args.subsets, args.db, misses=args.misses)
     if args.json:
         print(json.dumps(result, indent=2))

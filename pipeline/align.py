@@ -254,8 +254,8 @@ def _with_sentences(a: Tokens, b: Tokens, exact: list[_Found]) -> list[_Found]:
         t = min([fr.b0, *(x.t for x in inside)])
         e = max([fr.a1, *(x.e for x in inside)])
         f = max([fr.b1, *(x.f for x in inside)])
-        if any(x not in inside and x.s < e and s < x.e and x.t < f and t < x.f for x in out):
-            continue  # it would overlap a span that is not its own
+        if any(x not in inside and (x.s < e and s < x.e or x.t < f and t < x.f) for x in out):
+            continue  # it would overlap, on either side, a span that is not its own
         held_a = sum(x.e - x.s for x in inside) / (e - s)
         held_b = sum(x.f - x.t for x in inside) / (f - t)
         if min(held_a, held_b) >= _HELD:

@@ -46,6 +46,14 @@ class DetectConfig:
     min_passage_words: int = 5
     max_passage_words: int = 60
     min_band_hits: int = 2  # bands two passages must share before they are compared
+    # the word lane: passages as sets of content-word stems, so copies with words
+    # substituted, shuffled or translated back still meet (pipeline.paraphrase aligns them)
+    word_perm: int = 16
+    word_bands: int = 8
+    word_rows: int = 2
+    word_min_words: int = 4  # content words a passage needs to take part
+    word_overlap: float = 0.35  # Jaccard of two passages' stem sets that verifies them
+    word_min_pairs: int = 2  # verified word-lane passage pairs that link two documents
     max_partners: int = 16  # earliest members a new item is linked to per LSH bucket
     passage_overlap: float = 0.5  # shingle containment that verifies a passage candidate
     seed_words: int = 3  # exact word run that anchors an alignment
@@ -67,6 +75,8 @@ class DetectConfig:
             raise InputError("passage_bands x passage_rows exceeds num_perm")
         if self.doc_bands * self.doc_rows > self.num_perm:
             raise InputError("doc_bands x doc_rows exceeds num_perm")
+        if self.word_bands * self.word_rows > self.word_perm:
+            raise InputError("word_bands x word_rows exceeds word_perm")
         if self.scheme not in ("affine32",):
             raise InputError(f"unsupported MinHash scheme {self.scheme!r} (use affine32)")
         if not 0 < self.syndication_jaccard <= 1 or not 0 < self.syndication_containment <= 1:

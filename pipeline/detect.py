@@ -42,6 +42,7 @@ from pipeline.sketch import (
 )
 from pipeline.text import (
     Tokens,
+    content_stems,
     passages_and_words,
     passages_of,
     quote_regions,
@@ -52,6 +53,10 @@ from pipeline.text import (
 
 log = logging.getLogger(__name__)
 
+WORD_BAND = 100  # band_id of the word lane's first band in passage_bands
+
+# (new doc_seq, its passage_no, earlier doc_seq, its passage_no, found by the exact lane)
+PassageEdge = tuple[int, int, int, int, bool]
 # (earlier doc_seq, later doc_seq, span, quote share of a's range, of b's range)
 SpanRow = tuple[int, int, Span, float, float]
 
@@ -65,6 +70,7 @@ class DocSketch:
     passages: list[tuple[int, int, int]]
     passage_shingles: list[np.ndarray]
     word_shingles: np.ndarray  # the shingle at each word position, in text order
+    passage_words: list[np.ndarray]  # each passage's distinct content-word stem hashes
     _tokens: Tokens | None = None
     _shingle_set: np.ndarray | None = None
 
@@ -111,7 +117,18 @@ def sketch_document(
             w0 = w1
     else:  # casefolding changed a word boundary: hash passage by passage
         passage_shingles = [shingles(hasher(words_only(text[a:b])), k) for a, b, _ in passages]
-    return DocSketch(doc_seq, text, passages, passage_shingles, doc_shingles, tokens)
+        counts = [len(words_only(text[a:b])) for a, b, _ in passages]
+        words = [w for a, b, _ in passages for w in words_only(text[a:b])]
+    stems = content_stems(words)
+    stem_hashes = hasher([st or "" for st in stems])
+    content = np.fromiter((st is not None for st in stems), dtype=bool, count=len(stems))
+    passage_words = []
+    w0 = 0
+    for n in counts:
+        part = stem_hashes[w0 : w0 + n][content[w0 : w0 + n]]
+        passage_words.append(np.unique(part))
+        w0 += n
+    return DocSketch(doc_seq, text, passages, passage_shingles, doc_shingles, passage_words, tokens)
 
 
 _WORKER_HASHER: TokenHasher | None = None
@@ -134,14 +151,12 @@ def _sketch_chunk(items: list[tuple[int, str]], cfg: DetectConfig, pid: str) -> 
 class _AlignJob:
     """Candidates of some new documents, with the texts of every document they involve."""
 
-    passage_edges: list[tuple[int, int, int, int]]
+    passage_edges: list[PassageEdge]
     doc_edges: list[tuple[int, int]]
     texts: dict[int, tuple[str, str]]  # doc_seq -> (outlet, clean text)
 
 
-def _align_job(
-    job: _AlignJob, cfg: DetectConfig
-) -> tuple[list[tuple], list[SpanRow]]:
+def _align_job(job: _AlignJob, cfg: DetectConfig) -> tuple[list[tuple], list[SpanRow]]:
     """Worker (or in-process): sketch the documents, verify and align the candidates."""
     hasher = _worker_hasher()
     # alignment needs each text's tokens: the sketch is made from them
@@ -194,7 +209,8 @@ def param_id(cfg: DetectConfig) -> str:
     key = (
         f"{cfg.num_perm}/{cfg.seed}/{cfg.scheme}/{cfg.shingle_size}/{cfg.passage_bands}x"
         f"{cfg.passage_rows}/{cfg.doc_bands}x{cfg.doc_rows}/{cfg.min_passage_words}/"
-        f"{cfg.max_passage_words}/datasketch-{_datasketch_version()}"
+        f"{cfg.max_passage_words}/words-{cfg.word_perm}/{cfg.word_bands}x{cfg.word_rows}/"
+        f"{cfg.word_min_words}/datasketch-{_datasketch_version()}"
     )
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
@@ -407,7 +423,7 @@ def is_syndication(jaccard: float, containment: float, cover: float, cfg: Detect
 
 
 def _verify_and_align(
-    passage_edges: list[tuple[int, int, int, int]],
+    passage_edges: list[PassageEdge],
     doc_edges: list[tuple[int, int]],
     sketches: dict[int, DocSketch],
     outlets: dict[int, str],
@@ -425,11 +441,21 @@ def _verify_and_align(
             shingle_sets[key] = set(sketches[doc].passage_shingles[no].tolist())
         return shingle_sets[key]
 
-    for new, p_new, old, p_old in passage_edges:
-        sa, sb = passage_set(new, p_new), passage_set(old, p_old)
-        smaller = min(len(sa), len(sb))
-        if smaller and len(sa & sb) / smaller >= cfg.passage_overlap:
-            verified.setdefault((old, new), set()).add("passage")
+    word_pairs: collections.Counter[tuple[int, int]] = collections.Counter()
+    for new, p_new, old, p_old, exact_lane in passage_edges:
+        if exact_lane:
+            sa, sb = passage_set(new, p_new), passage_set(old, p_old)
+            smaller = min(len(sa), len(sb))
+            if smaller and len(sa & sb) / smaller >= cfg.passage_overlap:
+                verified.setdefault((old, new), set()).add("passage")
+                continue
+        wa, wb = sketches[new].passage_words[p_new], sketches[old].passage_words[p_old]
+        inter = len(np.intersect1d(wa, wb, assume_unique=True))
+        if inter >= cfg.word_overlap * (len(wa) + len(wb) - inter) and inter:
+            word_pairs[(old, new)] += 1
+    for pair, n in word_pairs.items():
+        if n >= cfg.word_min_pairs:
+            verified.setdefault(pair, set()).add("words")
     for new, old in doc_edges:
         verified.setdefault((old, new), set()).add("doc")
 
@@ -513,12 +539,35 @@ def sketch_tables(
     )
     pb = band_hashes(sigs[nonempty], cfg.passage_bands, cfg.passage_rows)
     nb = cfg.passage_bands
+    # the word lane's bands share the table, numbered from WORD_BAND (their keys mix that in)
+    word_sets = [w for s in sketches for w in s.passage_words]
+    has_words = np.array([len(w) >= cfg.word_min_words for w in word_sets], dtype=bool)
+    wsigs = signatures([w for w, ok in zip(word_sets, has_words) if ok], cfg.word_perm, cfg.seed)
+    wb = band_hashes(wsigs, cfg.word_bands, cfg.word_rows, first_band=WORD_BAND)
+    nw = cfg.word_bands
+    band_doc = np.concatenate([np.repeat(owner[nonempty], nb), np.repeat(owner[has_words], nw)])
+    band_passage = np.concatenate(
+        [np.repeat(passage_no[nonempty], nb), np.repeat(passage_no[has_words], nw)]
+    )
+    band_id = np.concatenate(
+        [
+            np.tile(np.arange(nb, dtype=np.int16), int(nonempty.sum())),
+            np.tile(np.arange(WORD_BAND, WORD_BAND + nw, dtype=np.int16), int(has_words.sum())),
+        ]
+    )
+    band_hash = np.concatenate([pb.reshape(-1), wb.reshape(-1)])
+    # rows passage by passage (so document by document), as the sketches come
+    index = np.arange(len(flat))
+    order = np.argsort(
+        np.concatenate([np.repeat(index[nonempty], nb), np.repeat(index[has_words], nw)]),
+        kind="stable",
+    )
     out["passage_bands"] = pa.table(
         {
-            "doc_seq": np.repeat(owner[nonempty], nb),
-            "passage_no": np.repeat(passage_no[nonempty], nb),
-            "band_id": np.tile(np.arange(nb, dtype=np.int16), int(nonempty.sum())),
-            "band_hash": pb.reshape(-1),
+            "doc_seq": band_doc[order],
+            "passage_no": band_passage[order],
+            "band_id": band_id[order],
+            "band_hash": band_hash[order],
         }
     )
     # a document's signature: the minimum over its passages' (the union of their shingles)
@@ -549,8 +598,9 @@ def sketch_tables(
 
 def _passage_candidates(
     con: duckdb.DuckDBPyConnection, batch: list[int], cfg: DetectConfig
-) -> list[tuple[int, int, int, int]]:
-    """(new doc, new passage, earlier doc, earlier passage) sharing >= min_band_hits bands.
+) -> list[PassageEdge]:
+    """(new doc, new passage, earlier doc, earlier passage, exact lane) of passage pairs
+    sharing >= min_band_hits bands of word shingles (exact lane) or a word-lane band.
 
     band_hash already mixes in the band number, so it alone is the bucket key. Almost every
     bucket holds one passage; only buckets with two or more members are ranked, so the
@@ -590,7 +640,7 @@ def _passage_candidates(
         f"""
         with
         new as (
-            select band_hash, doc_seq, passage_no
+            select band_hash, band_id, doc_seq, passage_no
             from passage_bands
             where doc_seq between $lo and $hi and doc_seq in (select unnest($batch))
         ),
@@ -605,17 +655,23 @@ def _passage_candidates(
             semi join shared as s on s.band_hash = pb.band_hash
             where pb.doc_seq <= $hi
         ),
-        final as (
+        hits as (
             select
                 n.doc_seq as doc_new,
                 n.passage_no as p_new,
                 h.doc_seq as doc_old,
                 h.passage_no as p_old,
+                count(*) filter (where n.band_id < $word_band) as exact_hits,
+                count(*) filter (where n.band_id >= $word_band) as word_hits,
             from new as n
             inner join members as h on h.band_hash = n.band_hash
             where h.doc_seq < n.doc_seq and h.doc_rank <= $max_partners
             group by all
-            having count(*) >= $min_hits
+        ),
+        final as (
+            select doc_new, p_new, doc_old, p_old, exact_hits >= $min_hits as exact_lane,
+            from hits
+            where exact_hits >= $min_hits or word_hits >= 1
         )
         select * from final order by all
         """,
@@ -625,6 +681,7 @@ def _passage_candidates(
             "hi": hi,
             "max_partners": cfg.max_partners,
             "min_hits": cfg.min_band_hits,
+            "word_band": WORD_BAND,
         },
     ).fetchall()
 
@@ -680,7 +737,7 @@ def _store_results(
     batch: list[int],
     pair_rows: list[tuple],
     span_rows: list[SpanRow],
-    passage_edges: list[tuple[int, int, int, int]],
+    passage_edges: list[PassageEdge],
     doc_edges: list[tuple[int, int]],
     run_id: str | None,
 ) -> None:

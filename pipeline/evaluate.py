@@ -155,9 +155,8 @@ def score(cases: Sequence[Passage], detections: Sequence[Passage]) -> Scores:
     """Precision, recall, granularity and plagdet of detections against cases."""
     p = macro_precision(cases, detections)
     r = macro_recall(cases, detections)
-    per_case = detections_per_case(cases, detections)
-    detected = [n for n in per_case if n > 0]
-    g = sum(detected) / len(detected) if detected else 1.0
+    g = granularity(cases, detections)
+    detected = [n for n in detections_per_case(cases, detections) if n > 0]
     return Scores(
         precision=p,
         recall=r,

@@ -18,22 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from pipeline.text import Tokens, sentence_bounds
-
-# function words of the languages the cleaner knows: they say nothing about reuse
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each few
-    for from further had has have having he her here hers herself him himself his how i if in
-    into is it its itself just me more most my myself no nor not now of off on once only or
-    other our ours ourselves out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too under until up
-    very was we were what when where which while who whom why will with would you your yours
-    yourself yourselves said says say mr mrs ms one two would could may might must shall
-    de la le les el los las del des du en et y un une una der die das und ein eine im zu von
-    il lo di da che e o os as do da em um uma per con non""".split()
-)
-_STEM = 5  # characters of a word kept as its stem: inflections of one word meet
+from pipeline.text import Tokens, content_stems, sentence_bounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +41,6 @@ def _units(tok: Tokens) -> list[tuple[int, int]]:
     w0 = np.searchsorted(tok.starts, arr[:, 0])
     w1 = np.searchsorted(tok.starts, arr[:, 1])
     return [(s, e) for s, e in zip(w0.tolist(), w1.tolist(), strict=True) if e > s]
-
-
-def _stems(words: list[str]) -> list[str | None]:
-    return [None if len(w) <= 2 or w in STOPWORDS or w.isdigit() else w[:_STEM] for w in words]
 
 
 def _entries(
@@ -94,8 +75,8 @@ def fragments(
     if not ua or not ub:
         return []
     vocab: dict[str, int] = {}
-    ea = _entries(_stems(a.words), ua, vocab)
-    eb = _entries(_stems(b.words), ub, vocab)
+    ea = _entries(content_stems(a.words), ua, vocab)
+    eb = _entries(content_stems(b.words), ub, vocab)
     v = len(vocab)
     if v == 0:
         return []

@@ -119,12 +119,14 @@ def signatures(
     return out
 
 
-def band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """(n, bands) int64 keys: band i of a signature hashed to 64 bits (with i mixed in)."""
+def band_hashes(sigs: np.ndarray, bands: int, rows: int, first_band: int = 0) -> np.ndarray:
+    """(n, bands) int64 keys: band i of a signature hashed to 64 bits (with first_band + i
+    mixed in, so keys of different band families never meet)."""
     n = sigs.shape[0]
     out = np.empty((n, bands), dtype=np.int64)
     for i in range(bands):
-        acc = np.full(n, (i + 1) * 0x9E3779B97F4A7C15 % (1 << 64), dtype=_U64)
+        mix = (first_band + i + 1) * 0x9E3779B97F4A7C15 % (1 << 64)
+        acc = np.full(n, mix, dtype=_U64)
         for r in range(rows):
             acc = (acc ^ sigs[:, i * rows + r].astype(_U64)) * _U64(0x100000001B3)
         out[:, i] = fmix64(acc).view(np.int64)

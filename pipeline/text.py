@@ -30,6 +30,27 @@ class Tokens:
         return len(self.words)
 
 
+# function words of the languages the cleaner knows: they say nothing about reuse
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your yours
+    yourself yourselves said says say mr mrs ms one two would could may might must shall
+    de la le les el los las del des du en et y un une una der die das und ein eine im zu von
+    il lo di da che e o os as do da em um uma per con non""".split()
+)
+_STEM = 5  # characters of a word kept as its stem: inflections of one word meet
+
+
+def content_stems(words: list[str]) -> list[str | None]:
+    """Each word's stem, or None for function words, numbers and words of 1-2 letters."""
+    return [None if len(w) <= 2 or w in STOPWORDS or w.isdigit() else w[:_STEM] for w in words]
+
+
 def normalise_word(word: str) -> str:
     return word.casefold().replace("’", "'")
 

@@ -48,6 +48,14 @@ def test_split_detection_has_granularity_two():
     assert score_ == pytest.approx(1 / math.log2(3))
 
 
+def test_granularity_averages_over_detected_cases_only():
+    cases = [CASE, p((200, 300), (200, 300)), p((400, 500), (400, 500))]
+    dets = [p((0, 50), (0, 50)), p((50, 100), (50, 100)), p((200, 300), (200, 300))]
+    assert granularity(cases, dets) == 1.5  # (2 + 1) / 2; the third case is not detected
+    assert score(cases, dets).granularity == 1.5
+    assert granularity(cases, []) == 1.0
+
+
 def test_overlapping_detections_count_shared_chars_once():
     dets = [p((0, 60), (0, 60)), p((40, 100), (40, 100))]
     assert macro_recall([CASE], dets) == 1.0
@@ -116,6 +124,7 @@ def test_counts():
 
 def test_covered_merges_overlapping_ranges():
     assert covered((0, 100), [(10, 30), (20, 40), (90, 120), (200, 300)]) == 30 + 10
+    assert covered((0, 100), [(10, 50), (20, 30)]) == 40  # one range inside another
     assert covered((0, 100), []) == 0
 
 
