@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.paraphrase import fragments
+from pipeline.paraphrase import SentenceParams, fragments
 from pipeline.records import Span
 from pipeline.sketch import TokenHasher, shingles
 from pipeline.text import Tokens
 
 _MAX_REPEATS = 8  # a seed repeated more often than this in one text anchors nothing
+SENTENCES = SentenceParams()
 
 
 def seed_pairs(ha: np.ndarray, hb: np.ndarray) -> np.ndarray:
@@ -115,6 +116,29 @@ def chain_runs(runs: np.ndarray, max_gap: int) -> list[list[tuple[int, int, int]
     return chains
 
 
+def dense_parts(
+    chain: list[tuple[int, int, int]], min_words: int, min_density: float
+) -> list[list[tuple[int, int, int]]]:
+    """The chain, or its parts split at the widest gaps, whose runs make at least
+    min_density of the shorter side: words inserted on one side (an attribution) are
+    bridged, a word changed every few words is rewording (the sentence lane's)."""
+    matched = sum(n for _, _, n in chain)
+    if matched < min_words:
+        return []
+    i0, j0, _ = chain[0]
+    il, jl, nl = chain[-1]
+    if matched >= min_density * min(il + nl - i0, jl + nl - j0) or len(chain) == 1:
+        return [chain]
+    gaps = [
+        max(x[0] - (w[0] + w[2]), x[1] - (w[1] + w[2]))
+        for w, x in zip(chain, chain[1:], strict=False)
+    ]
+    cut = max(range(len(gaps)), key=lambda g: (gaps[g], -g)) + 1
+    return dense_parts(chain[:cut], min_words, min_density) + dense_parts(
+        chain[cut:], min_words, min_density
+    )
+
+
 def _grow(
     a: list[str], b: list[str], s: int, t: int, e: int, f: int
 ) -> tuple[int, int, int, int, int]:
@@ -164,14 +188,16 @@ def align(
     max_gap: int = 12,
     min_words: int = 8,
     seeds: tuple[np.ndarray, np.ndarray] | None = None,
-    sentences: bool = True,
+    sentences: SentenceParams | None = SENTENCES,
+    min_density: float = 0.85,
 ) -> list[Span]:
     """Shared spans of at least min_words matched words between a and b, one place each.
 
     ``seeds``: the hashes of every run of seed_words words of a and of b, when the caller
     has them already (both texts at least seed_words long). With ``sentences``, a second lane
-    adds stretches whose sentences share their content words (lane 'sentence', holding
-    the exact spans inside them, which are marked nested).
+    adds stretches whose sentences share their content words (lane 'sentence'), and spans
+    near each other on both sides are taken together (lane 'merged'); the spans such a
+    span holds stay, marked nested.
     """
     k = seed_words
     if seeds is not None:
@@ -181,7 +207,8 @@ def align(
         hb = shingles(hasher(b.words), k) if len(b) >= k else np.empty(0, np.uint32)
     pairs = seed_pairs(ha, hb)
     found: list[tuple[int, int, int, int, int, bool]] = []
-    for chain in chain_runs(exact_runs(pairs, k), max_gap) if len(pairs) else ():
+    chains = chain_runs(exact_runs(pairs, k), max_gap) if len(pairs) else []
+    for chain in (part for c in chains for part in dense_parts(c, min_words, min_density)):
         i0, j0, _ = chain[0]
         il, jl, ll = chain[-1]
         covered = sum(length for _, _, length in chain)
@@ -208,7 +235,9 @@ def align(
         _Found(s, t, e, f, cov, "verbatim" if ex and cov == e - s == f - t else "edited")
         for s, t, e, f, cov, ex in kept
     ]
-    found_all = _with_sentences(a, b, exact) if sentences else exact
+    found_all = exact
+    if sentences is not None:
+        found_all = _merge_nearby(a, b, _with_sentences(a, b, exact, sentences), sentences)
     return [
         Span(
             a_start=int(a.starts[x.s]),
@@ -243,12 +272,13 @@ class _Found:
     nested: bool = False
 
 
-def _with_sentences(a: Tokens, b: Tokens, exact: list[_Found]) -> list[_Found]:
+def _with_sentences(a: Tokens, b: Tokens, exact: list[_Found], p: SentenceParams) -> list[_Found]:
     """The exact spans, and a span for each stretch whose sentences share their content
-    words (pipeline.paraphrase), taken together with the exact spans it holds (which
-    stay, marked nested): 'edited' when exact runs make most of it, else 'paraphrase'."""
+    words (pipeline.paraphrase) with the exact spans it holds: 'edited' when exact runs
+    make most of it (then it is those runs' extent: the sentences around a copy are often
+    on its topic, not copied), else 'paraphrase' (which needs min_seeds sentence pairs)."""
     out = list(exact)
-    for fr in fragments(a, b):
+    for fr in fragments(a, b, p):
         inside = [x for x in exact if x.s < fr.a1 and fr.a0 < x.e and x.t < fr.b1 and fr.b0 < x.f]
         s = min([fr.a0, *(x.s for x in inside)])
         t = min([fr.b0, *(x.t for x in inside)])
@@ -256,16 +286,67 @@ def _with_sentences(a: Tokens, b: Tokens, exact: list[_Found]) -> list[_Found]:
         f = max([fr.b1, *(x.f for x in inside)])
         if any(x not in inside and (x.s < e and s < x.e or x.t < f and t < x.f) for x in out):
             continue  # it would overlap, on either side, a span that is not its own
+        in_runs = sum(x.matched for x in inside)
+        if in_runs >= 0.5 * max(e - s, f - t):
+            kind = "edited"
+            s, t = min(x.s for x in inside), min(x.t for x in inside)
+            e, f = max(x.e for x in inside), max(x.f for x in inside)
+        elif fr.seeds >= p.min_seeds:
+            kind = "paraphrase"
+        else:
+            continue
         held_a = sum(x.e - x.s for x in inside) / (e - s)
         held_b = sum(x.f - x.t for x in inside) / (f - t)
         if min(held_a, held_b) >= _HELD:
             continue  # the exact spans are (nearly) all of it already
         for x in inside:
             x.nested = True
-        in_runs = sum(x.matched for x in inside)
         matched = min(max(in_runs, _bag_overlap(a.words[s:e], b.words[t:f])), e - s, f - t)
-        kind = "edited" if in_runs >= 0.5 * max(e - s, f - t) else "paraphrase"
         out.append(_Found(s, t, e, f, matched, kind, "sentence"))
+    return out
+
+
+def _merge_nearby(a: Tokens, b: Tokens, found: list[_Found], p: SentenceParams) -> list[_Found]:
+    """Top-level spans of one reworded stretch taken together: spans within merge_gap
+    words of each other on both sides, in any order (shuffled phrases), or adjacent on
+    one side and within merge_long times that on the other (a summary), become one span
+    (lane 'merged') holding them."""
+    top = [x for x in found if not x.nested]
+    parent = list(range(len(top)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    near, far = p.merge_gap, p.merge_gap * p.merge_long
+    for i, x in enumerate(top):
+        for j in range(i + 1, len(top)):
+            y = top[j]
+            ga = max(x.s, y.s) - min(x.e, y.e)
+            gb = max(x.t, y.t) - min(x.f, y.f)
+            if max(ga, gb) <= near or (min(ga, gb) <= near // 4 and max(ga, gb) <= far):
+                parent[root(j)] = root(i)
+    groups: dict[int, list[_Found]] = {}
+    for i, x in enumerate(top):
+        groups.setdefault(root(i), []).append(x)
+    out = list(found)
+    for g in groups.values():
+        if len(g) < 2:
+            continue
+        s, e = min(x.s for x in g), max(x.e for x in g)
+        t, f = min(x.t for x in g), max(x.f for x in g)
+        for x in g:
+            x.nested = True
+        in_runs = sum(
+            x.matched
+            for x in found
+            if x.lane == "exact" and s <= x.s and x.e <= e and t <= x.t and x.f <= f
+        )
+        kind = "edited" if in_runs >= 0.5 * max(e - s, f - t) else "paraphrase"
+        matched = min(max(in_runs, _bag_overlap(a.words[s:e], b.words[t:f])), e - s, f - t)
+        out.append(_Found(s, t, e, f, matched, kind, "merged"))
     return out
 
 

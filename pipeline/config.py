@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError
+from pipeline.paraphrase import SentenceParams
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,18 +49,28 @@ class DetectConfig:
     min_band_hits: int = 2  # bands two passages must share before they are compared
     # the word lane: passages as sets of content-word stems, so copies with words
     # substituted, shuffled or translated back still meet (pipeline.paraphrase aligns them)
-    word_perm: int = 16
-    word_bands: int = 8
+    word_perm: int = 32
+    word_bands: int = 16
     word_rows: int = 2
     word_min_words: int = 4  # content words a passage needs to take part
-    word_overlap: float = 0.35  # Jaccard of two passages' stem sets that verifies them
-    word_min_pairs: int = 2  # verified word-lane passage pairs that link two documents
+    word_overlap: float = 0.3  # Jaccard of two passages' stem sets that verifies them
+    word_min_pairs: int = 1  # verified word-lane passage pairs that link two documents
     max_partners: int = 16  # earliest members a new item is linked to per LSH bucket
     passage_overlap: float = 0.5  # shingle containment that verifies a passage candidate
     seed_words: int = 3  # exact word run that anchors an alignment
     max_gap: int = 12  # words of edits bridged inside one shared span (never more than
     # the matched words on either side of the gap)
     min_span_words: int = 8
+    # the sentence lane of alignment (pipeline.paraphrase.SentenceParams says what each is)
+    sentence_seed_sim: float = 0.33
+    sentence_max_gap: int = 4
+    sentence_max_gap_words: int = 80
+    sentence_long_gap: int = 2
+    sentence_min_sim: float = 0.34
+    sentence_min_words: int = 20
+    sentence_min_seeds: int = 2
+    sentence_merge_gap: int = 40
+    sentence_merge_long: int = 4
     syndication_jaccard: float = 0.5
     syndication_containment: float = 0.7
     # share of the shorter article inside aligned spans (edits tolerated, unlike shingles)
@@ -69,6 +80,15 @@ class DetectConfig:
     join_docs: int = 25_000
     workers: int = 0  # sketching processes; 0 = all cores
     pool_min_docs: int = 1500  # smaller batches are sketched in-process (pool start-up ~1 s)
+
+    def sentence_params(self) -> SentenceParams:
+        """The sentence lane's parameters (fields sentence_*)."""
+        return SentenceParams(
+            **{
+                f.name: getattr(self, f"sentence_{f.name}")
+                for f in dataclasses.fields(SentenceParams)
+            }
+        )
 
     def __post_init__(self) -> None:
         if self.passage_bands * self.passage_rows > self.num_perm:

@@ -461,6 +461,7 @@ def _verify_and_align(
 
     pair_rows, span_rows = [], []
     k = cfg.shingle_size
+    sentence_params = cfg.sentence_params()
     regions: dict[int, list[tuple[int, int]]] = {}
 
     def quoted(doc: int, start: int, end: int) -> float:
@@ -481,6 +482,7 @@ def _verify_and_align(
             max_gap=cfg.max_gap,
             min_words=cfg.min_span_words,
             seeds=(a.word_shingles, b.word_shingles) if same else None,
+            sentences=sentence_params,
         )
         # whole-article measures count the exact lane's spans (the same text, not reworded)
         exact = [s for s in spans if s.lane == "exact"]
@@ -542,7 +544,9 @@ def sketch_tables(
     # the word lane's bands share the table, numbered from WORD_BAND (their keys mix that in)
     word_sets = [w for s in sketches for w in s.passage_words]
     has_words = np.array([len(w) >= cfg.word_min_words for w in word_sets], dtype=bool)
-    wsigs = signatures([w for w, ok in zip(word_sets, has_words) if ok], cfg.word_perm, cfg.seed)
+    wsigs = signatures(
+        [w for w, ok in zip(word_sets, has_words, strict=True) if ok], cfg.word_perm, cfg.seed
+    )
     wb = band_hashes(wsigs, cfg.word_bands, cfg.word_rows, first_band=WORD_BAND)
     nw = cfg.word_bands
     band_doc = np.concatenate([np.repeat(owner[nonempty], nb), np.repeat(owner[has_words], nw)])

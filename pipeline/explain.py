@@ -122,6 +122,7 @@ def explain(
             seed_words=cfg.seed_words,
             max_gap=cfg.max_gap,
             min_words=cfg.min_span_words,
+            sentences=cfg.sentence_params(),
         )
         spans_rows = found
         cover = coverage([s for s in found if s.lane == "exact"], a.n_words, b.n_words)

@@ -22,6 +22,22 @@ from pipeline.text import Tokens, content_stems, sentence_bounds
 
 
 @dataclass(frozen=True, slots=True)
+class SentenceParams:
+    """How the sentence lane seeds, groups, keeps and merges (tuned on PAN 2013 training
+    pairs: bench/bench_pan.py)."""
+
+    seed_sim: float = 0.33  # cosine and Dice two sentences need to be a seed
+    max_gap: int = 4  # sentences between two seeds of one fragment, on each side
+    max_gap_words: int = 80  # and words
+    long_gap: int = 2  # times those on one side while the other side's seeds are adjacent
+    min_sim: float = 0.34  # cosine of a fragment's two sides as wholes
+    min_words: int = 20  # words of a fragment's shorter side
+    min_seeds: int = 2  # seeds of a fragment with few exact runs ('paraphrase')
+    merge_gap: int = 40  # words between two spans of one pair that are one reworded stretch
+    merge_long: int = 4  # times that on one side while the other side's gap is a quarter
+
+
+@dataclass(frozen=True, slots=True)
 class Fragment:
     """Word ranges [a0, a1) x [b0, b1) of two texts that say the same thing."""
 
@@ -30,6 +46,7 @@ class Fragment:
     b0: int
     b1: int
     similarity: float  # cosine of the two sides' weighted word bags
+    seeds: int  # sentence pairs of the fragment that matched on their own
 
 
 def _units(tok: Tokens) -> list[tuple[int, int]]:
@@ -62,14 +79,7 @@ def _matrix(entries: tuple[list[int], list[int]], n: int, v: int) -> sparse.csr_
     return sparse.csr_matrix((data, (rows, cols)), shape=(n, v))  # duplicates are summed
 
 
-def fragments(
-    a: Tokens,
-    b: Tokens,
-    seed_sim: float = 0.33,
-    max_gap: int = 4,
-    min_sim: float = 0.34,
-    min_words: int = 20,
-) -> list[Fragment]:
+def fragments(a: Tokens, b: Tokens, p: SentenceParams = SentenceParams()) -> list[Fragment]:
     """Fragments of a and b whose sentences share most of their content words."""
     ua, ub = _units(a), _units(b)
     if not ua or not ub:
@@ -90,19 +100,24 @@ def fragments(
     inter = (ba @ bb.T).toarray()
     na, nb = np.asarray(ba.sum(axis=1)).ravel(), np.asarray(bb.sum(axis=1)).ravel()
     dice = 2 * inter / np.maximum(na[:, None] + nb[None, :], 1)
-    si, sj = np.nonzero((cos > seed_sim) & (dice > seed_sim))
+    si, sj = np.nonzero((cos > p.seed_sim) & (dice > p.seed_sim))
     if len(si) == 0:
         return []
     out = []
-    for group in _groups(list(zip(si.tolist(), sj.tolist(), strict=True)), max_gap):
+    # a gap is measured in sentences and in words: one "sentence" of a page without
+    # punctuation can be thousands of words
+    starts = (np.array([u[0] for u in ua]), np.array([u[0] for u in ub]))
+    ends = (np.array([u[1] for u in ua]), np.array([u[1] for u in ub]))
+    seeds = list(zip(si.tolist(), sj.tolist(), strict=True))
+    for group in _groups(seeds, p.max_gap, p.max_gap_words, starts, ends, p.long_gap):
         i0, i1 = min(g[0] for g in group), max(g[0] for g in group) + 1
         j0, j1 = min(g[1] for g in group), max(g[1] for g in group) + 1
         va = np.asarray(ma[i0:i1].sum(axis=0)).ravel() * isf
         vb = np.asarray(mb[j0:j1].sum(axis=0)).ravel() * isf
         sim = float(va @ vb / max(np.linalg.norm(va) * np.linalg.norm(vb), 1e-9))
         a0, a1, b0, b1 = ua[i0][0], ua[i1 - 1][1], ub[j0][0], ub[j1 - 1][1]
-        if sim >= min_sim and min(a1 - a0, b1 - b0) >= min_words:
-            out.append(Fragment(a0, a1, b0, b1, sim))
+        if sim >= p.min_sim and min(a1 - a0, b1 - b0) >= p.min_words:
+            out.append(Fragment(a0, a1, b0, b1, sim, len(group)))
     return _resolve(out)
 
 
@@ -112,8 +127,17 @@ def _normalised(m: sparse.spmatrix) -> sparse.csr_matrix:
     return sparse.diags(1 / np.maximum(norms, 1e-9)) @ m
 
 
-def _groups(seeds: list[tuple[int, int]], max_gap: int) -> list[list[tuple[int, int]]]:
-    """Seeds split wherever the gap on either side passes max_gap, until stable."""
+def _groups(
+    seeds: list[tuple[int, int]],
+    max_gap: int,
+    max_gap_words: int,
+    starts: tuple[np.ndarray, np.ndarray],
+    ends: tuple[np.ndarray, np.ndarray],
+    long_gap: int,
+) -> list[list[tuple[int, int]]]:
+    """Seeds split wherever the gap passes max_gap sentences or max_gap_words words,
+    alternating sides until stable. Where the other side's seeds stay close, a gap of up
+    to long_gap times those is allowed (a summary skips much of its source)."""
     groups = [seeds]
     side = 0
     stable = 0
@@ -123,7 +147,12 @@ def _groups(seeds: list[tuple[int, int]], max_gap: int) -> list[list[tuple[int, 
             g = sorted(g, key=lambda x: (x[side], x[1 - side]))
             cur = [g[0]]
             for x in g[1:]:
-                if x[side] - cur[-1][side] > max_gap:
+                prev = cur[-1]
+                gap = x[side] - prev[side]
+                words = starts[side][x[side]] - ends[side][prev[side]]
+                other = abs(x[1 - side] - prev[1 - side])
+                limit = long_gap if other <= 1 else 1
+                if gap > max_gap * limit or words > max_gap_words * limit:
                     out.append(cur)
                     cur = []
                 cur.append(x)

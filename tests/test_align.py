@@ -39,7 +39,12 @@ def test_reordered_passages_are_each_found():
     a = f"{p1}\n\n{p2}\n\n{p3}"
     b = f"{p3}\n\nSomething unrelated in between for a while.\n\n{p2}\n\n{p1}"
     found = spans(a, b)
-    assert sorted(a[s.a_start : s.a_end] for s in found) == sorted([p1, p2, p3])
+    exact = [s for s in found if s.lane == "exact"]
+    assert sorted(a[s.a_start : s.a_end] for s in exact) == sorted([p1, p2, p3])
+    # the reordered stretch as a whole is one span holding the three (marked nested)
+    top = [s for s in found if not s.nested]
+    assert len(top) == 1 and top[0].lane == "merged" and a[top[0].a_start : top[0].a_end] == a
+    assert all(s.nested for s in exact)
 
 
 def test_short_shared_runs_do_not_count():

@@ -4,7 +4,7 @@ from pipeline import db
 
 KEYS = {
     "articles": ["doc_id"],
-    "passage_pairs": ["doc_a", "doc_b", "start_a", "start_b"],
+    "passage_pairs": ["doc_a", "doc_b", "lane", "start_a", "start_b"],
     "shared_passages": ["cluster_id", "doc_id", "start_char"],
     "reuse_clusters": ["cluster_id"],
     "syndication": ["doc_a", "doc_b"],
