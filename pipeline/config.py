@@ -65,12 +65,11 @@ class DetectConfig:
     sentence_seed_sim: float = 0.33
     sentence_max_gap: int = 4
     sentence_max_gap_words: int = 80
-    sentence_long_gap: int = 2
     sentence_min_sim: float = 0.34
     sentence_min_words: int = 20
     sentence_min_seeds: int = 2
-    sentence_merge_gap: int = 40
-    sentence_merge_long: int = 4
+    sentence_merge_gap: int = 80
+    sentence_merge_long: int = 6
     syndication_jaccard: float = 0.5
     syndication_containment: float = 0.7
     # share of the shorter article inside aligned spans (edits tolerated, unlike shingles)

@@ -29,12 +29,11 @@ class SentenceParams:
     seed_sim: float = 0.33  # cosine and Dice two sentences need to be a seed
     max_gap: int = 4  # sentences between two seeds of one fragment, on each side
     max_gap_words: int = 80  # and words
-    long_gap: int = 2  # times those on one side while the other side's seeds are adjacent
     min_sim: float = 0.34  # cosine of a fragment's two sides as wholes
     min_words: int = 20  # words of a fragment's shorter side
     min_seeds: int = 2  # seeds of a fragment with few exact runs ('paraphrase')
-    merge_gap: int = 40  # words between two spans of one pair that are one reworded stretch
-    merge_long: int = 4  # times that on one side while the other side's gap is a quarter
+    merge_gap: int = 80  # words between two spans of one pair that are one reworded stretch
+    merge_long: int = 6  # times that on one side while the other side's gap is a quarter
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +108,7 @@ def fragments(a: Tokens, b: Tokens, p: SentenceParams = SentenceParams()) -> lis
     starts = (np.array([u[0] for u in ua]), np.array([u[0] for u in ub]))
     ends = (np.array([u[1] for u in ua]), np.array([u[1] for u in ub]))
     seeds = list(zip(si.tolist(), sj.tolist(), strict=True))
-    for group in _groups(seeds, p.max_gap, p.max_gap_words, starts, ends, p.long_gap):
+    for group in _groups(seeds, p.max_gap, p.max_gap_words, starts, ends):
         i0, i1 = min(g[0] for g in group), max(g[0] for g in group) + 1
         j0, j1 = min(g[1] for g in group), max(g[1] for g in group) + 1
         va = np.asarray(ma[i0:i1].sum(axis=0)).ravel() * isf
@@ -133,11 +132,9 @@ def _groups(
     max_gap_words: int,
     starts: tuple[np.ndarray, np.ndarray],
     ends: tuple[np.ndarray, np.ndarray],
-    long_gap: int,
 ) -> list[list[tuple[int, int]]]:
-    """Seeds split wherever the gap passes max_gap sentences or max_gap_words words,
-    alternating sides until stable. Where the other side's seeds stay close, a gap of up
-    to long_gap times those is allowed (a summary skips much of its source)."""
+    """Seeds split wherever the gap on either side passes max_gap sentences or
+    max_gap_words words, alternating sides until stable."""
     groups = [seeds]
     side = 0
     stable = 0
@@ -147,12 +144,9 @@ def _groups(
             g = sorted(g, key=lambda x: (x[side], x[1 - side]))
             cur = [g[0]]
             for x in g[1:]:
-                prev = cur[-1]
-                gap = x[side] - prev[side]
-                words = starts[side][x[side]] - ends[side][prev[side]]
-                other = abs(x[1 - side] - prev[1 - side])
-                limit = long_gap if other <= 1 else 1
-                if gap > max_gap * limit or words > max_gap_words * limit:
+                last = cur[-1][side]
+                words = starts[side][x[side]] - ends[side][last]
+                if x[side] - last > max_gap or words > max_gap_words:
                     out.append(cur)
                     cur = []
                 cur.append(x)
