@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.paraphrase import SentenceParams, fragments
+from pipeline.paraphrase import SentenceParams, SentenceView, fragments
 from pipeline.records import Span
 from pipeline.sketch import TokenHasher, shingles
 from pipeline.text import Tokens
@@ -190,6 +190,7 @@ def align(
     seeds: tuple[np.ndarray, np.ndarray] | None = None,
     sentences: SentenceParams | None = SENTENCES,
     min_density: float = 0.85,
+    views: tuple[SentenceView, SentenceView] | None = None,
 ) -> list[Span]:
     """Shared spans of at least min_words matched words between a and b, one place each.
 
@@ -236,8 +237,11 @@ def align(
         for s, t, e, f, cov, ex in kept
     ]
     found_all = exact
-    if sentences is not None:
-        found_all = _merge_nearby(a, b, _with_sentences(a, b, exact, sentences), sentences)
+    covered_a = sum(x.e - x.s for x in exact) / max(len(a), 1)
+    covered_b = sum(x.f - x.t for x in exact) / max(len(b), 1)
+    if sentences is not None and min(covered_a, covered_b) < _HELD:
+        # (two texts the exact spans already cover are a republication: nothing to add)
+        found_all = _merge_nearby(a, b, _with_sentences(a, b, exact, sentences, views), sentences)
     return [
         Span(
             a_start=int(a.starts[x.s]),
@@ -272,13 +276,19 @@ class _Found:
     nested: bool = False
 
 
-def _with_sentences(a: Tokens, b: Tokens, exact: list[_Found], p: SentenceParams) -> list[_Found]:
+def _with_sentences(
+    a: Tokens,
+    b: Tokens,
+    exact: list[_Found],
+    p: SentenceParams,
+    views: tuple[SentenceView, SentenceView] | None,
+) -> list[_Found]:
     """The exact spans, and a span for each stretch whose sentences share their content
     words (pipeline.paraphrase) with the exact spans it holds: 'edited' when exact runs
     make most of it (then it is those runs' extent: the sentences around a copy are often
     on its topic, not copied), else 'paraphrase' (which needs min_seeds sentence pairs)."""
     out = list(exact)
-    for fr in fragments(a, b, p):
+    for fr in fragments(a, b, p, views):
         inside = [x for x in exact if x.s < fr.a1 and fr.a0 < x.e and x.t < fr.b1 and fr.b0 < x.f]
         s = min([fr.a0, *(x.s for x in inside)])
         t = min([fr.b0, *(x.t for x in inside)])

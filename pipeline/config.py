@@ -49,12 +49,15 @@ class DetectConfig:
     min_band_hits: int = 2  # bands two passages must share before they are compared
     # the word lane: passages as sets of content-word stems, so copies with words
     # substituted, shuffled or translated back still meet (pipeline.paraphrase aligns them)
-    word_perm: int = 32
-    word_bands: int = 16
+    word_perm: int = 48
+    word_bands: int = 24
     word_rows: int = 2
     word_min_words: int = 4  # content words a passage needs to take part
-    word_overlap: float = 0.3  # Jaccard of two passages' stem sets that verifies them
-    word_min_pairs: int = 1  # verified word-lane passage pairs that link two documents
+    word_min_hits: int = 2  # word-lane bands two passages must share
+    word_overlap: float = 0.3  # Jaccard of their stem sets that verifies them
+    word_min_shared: int = 3  # and stems they share
+    word_min_pairs: int = 1  # verified passage pairs that link two documents
+    word_max_bucket: int = 4  # earlier documents past which a word-lane bucket is common
     max_partners: int = 16  # earliest members a new item is linked to per LSH bucket
     passage_overlap: float = 0.5  # shingle containment that verifies a passage candidate
     seed_words: int = 3  # exact word run that anchors an alignment

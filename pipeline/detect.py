@@ -32,6 +32,7 @@ from pipeline import cluster, db
 from pipeline.align import align
 from pipeline.config import Config, DetectConfig
 from pipeline.errors import PipelineError
+from pipeline.paraphrase import SentenceView
 from pipeline.records import Span, StageResult
 from pipeline.sketch import (
     TokenHasher,
@@ -42,7 +43,6 @@ from pipeline.sketch import (
 )
 from pipeline.text import (
     Tokens,
-    content_stems,
     passages_and_words,
     passages_of,
     quote_regions,
@@ -70,9 +70,21 @@ class DocSketch:
     passages: list[tuple[int, int, int]]
     passage_shingles: list[np.ndarray]
     word_shingles: np.ndarray  # the shingle at each word position, in text order
-    passage_words: list[np.ndarray]  # each passage's distinct content-word stem hashes
+    _stem_source: tuple[TokenHasher, list[str], list[int]] | None = None
     _tokens: Tokens | None = None
     _shingle_set: np.ndarray | None = None
+    _passage_words: list[np.ndarray] | None = None
+    _view: SentenceView | None = None
+
+    @property
+    def sentence_view(self) -> SentenceView:
+        """The text as the sentence lane sees it (made on first use, kept: a document is
+        aligned with many others)."""
+        if self._view is None:
+            assert self._stem_source is not None
+            hasher = self._stem_source[0]
+            self._view = SentenceView.of(self.tokens, hasher.stems(self.tokens.words))
+        return self._view
 
     @property
     def tokens(self) -> Tokens:
@@ -81,11 +93,31 @@ class DocSketch:
         return self._tokens
 
     @property
+    def passage_words(self) -> list[np.ndarray]:
+        """Each passage's distinct content-word stem hashes (the word lane's sets; made on
+        first use: alignment never needs them)."""
+        if self._passage_words is None:
+            assert self._stem_source is not None
+            hasher, words, counts = self._stem_source
+            self._passage_words = passage_stem_sets(hasher.stems(words), counts)
+        return self._passage_words
+
+    @property
     def shingle_set(self) -> np.ndarray:
         """Sorted distinct shingles (only verification needs them: made on first use)."""
         if self._shingle_set is None:
             self._shingle_set = np.unique(self.word_shingles)
         return self._shingle_set
+
+
+def passage_stem_sets(stem_hashes: np.ndarray, counts: list[int]) -> list[np.ndarray]:
+    """The distinct non-zero stem hashes of each run of counts[i] words, in one sort."""
+    owner = np.repeat(np.arange(len(counts), dtype=np.uint64), counts)
+    keep = stem_hashes != 0
+    keys = np.unique((owner[keep] << np.uint64(32)) | stem_hashes[keep].astype(np.uint64))
+    bounds = np.searchsorted(keys >> np.uint64(32), np.arange(len(counts) + 1, dtype=np.uint64))
+    values = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    return [values[bounds[i] : bounds[i + 1]] for i in range(len(counts))]
 
 
 def sketch_document(
@@ -119,16 +151,15 @@ def sketch_document(
         passage_shingles = [shingles(hasher(words_only(text[a:b])), k) for a, b, _ in passages]
         counts = [len(words_only(text[a:b])) for a, b, _ in passages]
         words = [w for a, b, _ in passages for w in words_only(text[a:b])]
-    stems = content_stems(words)
-    stem_hashes = hasher([st or "" for st in stems])
-    content = np.fromiter((st is not None for st in stems), dtype=bool, count=len(stems))
-    passage_words = []
-    w0 = 0
-    for n in counts:
-        part = stem_hashes[w0 : w0 + n][content[w0 : w0 + n]]
-        passage_words.append(np.unique(part))
-        w0 += n
-    return DocSketch(doc_seq, text, passages, passage_shingles, doc_shingles, passage_words, tokens)
+    return DocSketch(
+        doc_seq,
+        text,
+        passages,
+        passage_shingles,
+        doc_shingles,
+        _stem_source=(hasher, words, counts),
+        _tokens=tokens,
+    )
 
 
 _WORKER_HASHER: TokenHasher | None = None
@@ -449,9 +480,10 @@ def _verify_and_align(
             if smaller and len(sa & sb) / smaller >= cfg.passage_overlap:
                 verified.setdefault((old, new), set()).add("passage")
                 continue
+        # the word lane's sets: Jaccard of the two passages' content-word stems
         wa, wb = sketches[new].passage_words[p_new], sketches[old].passage_words[p_old]
         inter = len(np.intersect1d(wa, wb, assume_unique=True))
-        if inter >= cfg.word_overlap * (len(wa) + len(wb) - inter) and inter:
+        if inter >= cfg.word_min_shared and inter >= cfg.word_overlap * (len(wa) + len(wb) - inter):
             word_pairs[(old, new)] += 1
     for pair, n in word_pairs.items():
         if n >= cfg.word_min_pairs:
@@ -483,6 +515,7 @@ def _verify_and_align(
             min_words=cfg.min_span_words,
             seeds=(a.word_shingles, b.word_shingles) if same else None,
             sentences=sentence_params,
+            views=(a.sentence_view, b.sentence_view),
         )
         # whole-article measures count the exact lane's spans (the same text, not reworded)
         exact = [s for s in spans if s.lane == "exact"]
@@ -659,6 +692,17 @@ def _passage_candidates(
             semi join shared as s on s.band_hash = pb.band_hash
             where pb.doc_seq <= $hi
         ),
+        ranked as (
+            -- a word-lane bucket that held more than word_max_bucket earlier documents is
+            -- a common word pair (a stock phrase, a topic), not evidence of reuse
+            select n.band_hash, n.band_id, n.doc_seq, n.passage_no
+            from new as n
+            inner join members as m
+                on m.band_hash = n.band_hash
+                and m.doc_seq = n.doc_seq
+                and m.passage_no = n.passage_no
+            where n.band_id < $word_band or m.doc_rank <= $word_max_bucket + 1
+        ),
         hits as (
             select
                 n.doc_seq as doc_new,
@@ -667,7 +711,7 @@ def _passage_candidates(
                 h.passage_no as p_old,
                 count(*) filter (where n.band_id < $word_band) as exact_hits,
                 count(*) filter (where n.band_id >= $word_band) as word_hits,
-            from new as n
+            from ranked as n
             inner join members as h on h.band_hash = n.band_hash
             where h.doc_seq < n.doc_seq and h.doc_rank <= $max_partners
             group by all
@@ -675,7 +719,7 @@ def _passage_candidates(
         final as (
             select doc_new, p_new, doc_old, p_old, exact_hits >= $min_hits as exact_lane,
             from hits
-            where exact_hits >= $min_hits or word_hits >= 1
+            where exact_hits >= $min_hits or word_hits >= $word_min_hits
         )
         select * from final order by all
         """,
@@ -686,6 +730,8 @@ def _passage_candidates(
             "max_partners": cfg.max_partners,
             "min_hits": cfg.min_band_hits,
             "word_band": WORD_BAND,
+            "word_max_bucket": cfg.word_max_bucket,
+            "word_min_hits": cfg.word_min_hits,
         },
     ).fetchall()
 

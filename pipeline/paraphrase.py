@@ -8,17 +8,19 @@ Dice both above ``seed_sim`` are seeds; seeds within ``max_gap`` sentences of ea
 both sides are grouped into fragments (the grouping alternates between the two texts'
 orders until it is stable), and a fragment is kept when its two sides, as wholes, are
 similar too. This is the seed-extend-filter scheme of Sanchez-Perez et al. (PAN 2014),
-vectorised over sparse matrices of the pair's sentences.
+vectorised over matrices of the pair's sentences.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
-from pipeline.text import Tokens, content_stems, sentence_bounds
+from pipeline.text import Tokens, content_stems, hash_stem, sentence_bounds
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,57 +50,79 @@ class Fragment:
     seeds: int  # sentence pairs of the fragment that matched on their own
 
 
-def _units(tok: Tokens) -> list[tuple[int, int]]:
-    """Word ranges of the text's sentences."""
-    bounds = sentence_bounds(tok.text)
-    if not bounds or not len(tok):
-        return []
-    arr = np.array(bounds, dtype=np.int64)
-    w0 = np.searchsorted(tok.starts, arr[:, 0])
-    w1 = np.searchsorted(tok.starts, arr[:, 1])
-    return [(s, e) for s, e in zip(w0.tolist(), w1.tolist(), strict=True) if e > s]
+@dataclass(frozen=True, slots=True)
+class SentenceView:
+    """A text as the sentence lane sees it: its sentences' word ranges, and for each of
+    its content words the sentence it sits in and its stem hash."""
+
+    units: list[tuple[int, int]]
+    unit_of: np.ndarray  # int64 sentence index of each content word
+    stems: np.ndarray  # uint32 stem hash of each content word
+
+    @classmethod
+    def of(cls, tok: Tokens, stem_hashes: np.ndarray) -> SentenceView:
+        """The view of tokenised text whose words' stem hashes (0: function word) are given."""
+        bounds = sentence_bounds(tok.text)
+        if not bounds or not len(tok):
+            return cls([], np.empty(0, np.int64), np.empty(0, np.uint32))
+        arr = np.array(bounds, dtype=np.int64)
+        w0 = np.searchsorted(tok.starts, arr[:, 0])
+        w1 = np.searchsorted(tok.starts, arr[:, 1])
+        keep = w1 > w0
+        w0, w1 = w0[keep], w1[keep]
+        unit = np.full(len(tok), -1, dtype=np.int64)
+        for u, (s, e) in enumerate(zip(w0.tolist(), w1.tolist(), strict=True)):
+            unit[s:e] = u
+        content = (unit >= 0) & (stem_hashes != 0)
+        units = list(zip(w0.tolist(), w1.tolist(), strict=True))
+        return cls(units, unit[content], stem_hashes[content])
 
 
-def _entries(
-    stems: list[str | None], units: list[tuple[int, int]], vocab: dict[str, int]
-) -> tuple[list[int], list[int]]:
-    """(sentence, word id) of every content word, the ids drawn from vocab."""
-    rows, cols = [], []
-    for u, (s, e) in enumerate(units):
-        for st in stems[s:e]:
-            if st is not None:
-                rows.append(u)
-                cols.append(vocab.setdefault(st, len(vocab)))
-    return rows, cols
+def _view(tok: Tokens) -> SentenceView:
+    stems = content_stems(tok.words)
+    hashes = np.array([0 if st is None else (hash_stem(st) or 1) for st in stems], np.uint32)
+    return SentenceView.of(tok, hashes)
 
 
-def _matrix(entries: tuple[list[int], list[int]], n: int, v: int) -> sparse.csr_matrix:
+def _matrix(entries: tuple[np.ndarray, np.ndarray], n: int, v: int) -> np.ndarray:
+    """(n, v) float32 counts of each word id in each sentence."""
     rows, cols = entries
-    data = np.ones(len(rows), dtype=np.float32)
-    return sparse.csr_matrix((data, (rows, cols)), shape=(n, v))  # duplicates are summed
+    flat = rows.astype(np.int64) * v + cols.astype(np.int64)
+    return np.bincount(flat, minlength=n * v).reshape(n, v).astype(np.float32)
 
 
-def fragments(a: Tokens, b: Tokens, p: SentenceParams = SentenceParams()) -> list[Fragment]:
-    """Fragments of a and b whose sentences share most of their content words."""
-    ua, ub = _units(a), _units(b)
-    if not ua or not ub:
+_MAX_CELLS = 40_000_000  # sentences x vocabulary of a pair past which the lane is skipped
+
+
+def fragments(
+    a: Tokens,
+    b: Tokens,
+    p: SentenceParams = SentenceParams(),
+    views: tuple[SentenceView, SentenceView] | None = None,
+) -> list[Fragment]:
+    """Fragments of a and b whose sentences share most of their content words.
+
+    ``views``: the two texts' SentenceView, when the caller keeps them (a document is
+    compared with many others)."""
+    va_, vb_ = views if views is not None else (_view(a), _view(b))
+    ua, ub = va_.units, vb_.units
+    if not ua or not ub or not len(va_.stems) or not len(vb_.stems):
         return []
-    vocab: dict[str, int] = {}
-    ea = _entries(content_stems(a.words), ua, vocab)
-    eb = _entries(content_stems(b.words), ub, vocab)
+    vocab, ids = np.unique(np.concatenate([va_.stems, vb_.stems]), return_inverse=True)
     v = len(vocab)
-    if v == 0:
+    if (len(ua) + len(ub)) * v > _MAX_CELLS:
+        log.debug("sentence lane skipped: %d x %d sentences, %d words", len(ua), len(ub), v)
         return []
+    ea = (va_.unit_of, ids[: len(va_.stems)])
+    eb = (vb_.unit_of, ids[len(va_.stems) :])
     ma, mb = _matrix(ea, len(ua), v), _matrix(eb, len(ub), v)
     # term counts and sentence frequencies over the pair's sentences
     ba, bb = (ma > 0).astype(np.float32), (mb > 0).astype(np.float32)
-    sf = np.asarray(ba.sum(axis=0)).ravel() + np.asarray(bb.sum(axis=0)).ravel()
-    isf = np.log((len(ua) + len(ub)) / sf).astype(np.float32)
-    wa, wb = _normalised(ma @ sparse.diags(isf)), _normalised(mb @ sparse.diags(isf))
-    cos = (wa @ wb.T).toarray()
-    inter = (ba @ bb.T).toarray()
-    na, nb = np.asarray(ba.sum(axis=1)).ravel(), np.asarray(bb.sum(axis=1)).ravel()
-    dice = 2 * inter / np.maximum(na[:, None] + nb[None, :], 1)
+    isf = np.log((len(ua) + len(ub)) / (ba.sum(axis=0) + bb.sum(axis=0)))
+    wa, wb = _normalised(ma * isf), _normalised(mb * isf)
+    cos = wa @ wb.T
+    na, nb = ba.sum(axis=1), bb.sum(axis=1)
+    dice = 2 * (ba @ bb.T) / np.maximum(na[:, None] + nb[None, :], 1)
     si, sj = np.nonzero((cos > p.seed_sim) & (dice > p.seed_sim))
     if len(si) == 0:
         return []
@@ -111,8 +135,8 @@ def fragments(a: Tokens, b: Tokens, p: SentenceParams = SentenceParams()) -> lis
     for group in _groups(seeds, p.max_gap, p.max_gap_words, starts, ends):
         i0, i1 = min(g[0] for g in group), max(g[0] for g in group) + 1
         j0, j1 = min(g[1] for g in group), max(g[1] for g in group) + 1
-        va = np.asarray(ma[i0:i1].sum(axis=0)).ravel() * isf
-        vb = np.asarray(mb[j0:j1].sum(axis=0)).ravel() * isf
+        va = ma[i0:i1].sum(axis=0) * isf
+        vb = mb[j0:j1].sum(axis=0) * isf
         sim = float(va @ vb / max(np.linalg.norm(va) * np.linalg.norm(vb), 1e-9))
         a0, a1, b0, b1 = ua[i0][0], ua[i1 - 1][1], ub[j0][0], ub[j1 - 1][1]
         if sim >= p.min_sim and min(a1 - a0, b1 - b0) >= p.min_words:
@@ -120,10 +144,8 @@ def fragments(a: Tokens, b: Tokens, p: SentenceParams = SentenceParams()) -> lis
     return _resolve(out)
 
 
-def _normalised(m: sparse.spmatrix) -> sparse.csr_matrix:
-    m = sparse.csr_matrix(m)
-    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-    return sparse.diags(1 / np.maximum(norms, 1e-9)) @ m
+def _normalised(m: np.ndarray) -> np.ndarray:
+    return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
 
 
 def _groups(

@@ -15,6 +15,8 @@ from functools import lru_cache
 import numpy as np
 import xxhash
 
+from pipeline.text import content_stem, hash_stem
+
 _U32 = np.uint32
 _U64 = np.uint64
 _EMPTY = np.iinfo(np.uint32).max
@@ -62,11 +64,28 @@ class _HashCache(dict):
         return h
 
 
+class _StemCache(dict):
+    """word -> xxh32 of its stem, 0 for a function word (pipeline.text.content_stem)."""
+
+    def __missing__(self, word: str) -> int:
+        stem = content_stem(word)
+        h = self[word] = 0 if stem is None else (hash_stem(stem) or 1)
+        return h
+
+
 class TokenHasher:
     """Stable 32-bit word hashes (xxh32), cached per vocabulary entry."""
 
     def __init__(self) -> None:
         self._cache = _HashCache()
+        self._stems = _StemCache()
+
+    def stems(self, words: Sequence[str]) -> np.ndarray:
+        """Hashes of the words' content stems, 0 for function words."""
+        out = np.fromiter(map(self._stems.__getitem__, words), dtype=_U32, count=len(words))
+        if len(self._stems) > 2_000_000:
+            self._stems.clear()
+        return out
 
     def __call__(self, words: Sequence[str]) -> np.ndarray:
         # map over a dict's __getitem__ runs in C: ~10x a Python loop per token

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
+import xxhash
 
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
@@ -46,9 +47,19 @@ STOPWORDS = frozenset(
 _STEM = 5  # characters of a word kept as its stem: inflections of one word meet
 
 
+def content_stem(word: str) -> str | None:
+    """A word's stem, or None for function words, numbers and words of 1-2 letters."""
+    return None if len(word) <= 2 or word in STOPWORDS or word.isdigit() else word[:_STEM]
+
+
+def hash_stem(stem: str) -> int:
+    """The 32-bit hash of a stem (xxh32, as word hashes)."""
+    return xxhash.xxh32_intdigest(stem.encode())
+
+
 def content_stems(words: list[str]) -> list[str | None]:
-    """Each word's stem, or None for function words, numbers and words of 1-2 letters."""
-    return [None if len(w) <= 2 or w in STOPWORDS or w.isdigit() else w[:_STEM] for w in words]
+    """content_stem of each word."""
+    return [content_stem(w) for w in words]
 
 
 def normalise_word(word: str) -> str:
