@@ -171,6 +171,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, corpus: Corpus) -> dict[str, float]
         earliest = min(docs[k].published_at for k, _, _ in members)
         cl_ok += docs[first_key].published_at == earliest
     n_synd = len(corpus.syndication)
+    real = _real_text_figures(con, corpus, key_of, offset)
     return {
         "documents": len(docs),
         "syndication_pairs": n_synd,
@@ -185,6 +186,51 @@ def evaluate(con: duckdb.DuckDBPyConnection, corpus: Corpus) -> dict[str, float]
         "passage_precision": _ratio(right, n_stored),
         "cluster_direction_n": cl_n,
         "cluster_direction_accuracy": _ratio(cl_ok, cl_n),
+        **real,
+    }
+
+
+def _real_text_figures(
+    con: duckdb.DuckDBPyConnection,
+    corpus: Corpus,
+    key_of: dict[str, str],
+    offset: dict[str, int],
+) -> dict[str, float]:
+    """What real text has: updates ('partial'), copies (not 'partial'), reworded copies
+    (top-level edited or paraphrase pairs), and a repeated phrase aligned to the
+    occurrence consistent with its neighbours."""
+    relations = {
+        frozenset((key_of[a], key_of[b])): rel
+        for a, b, rel in con.sql("select doc_a, doc_b, relation from syndication").fetchall()
+    }
+    copies = [p for p in corpus.syndication if p not in corpus.updates]
+    pairs: dict[frozenset[str], list[tuple[str, int, int, str]]] = defaultdict(list)
+    for a, b, sa, sb, kind in con.sql(
+        "select doc_a, doc_b, start_a, start_b, kind from passage_pairs where not nested"
+    ).fetchall():
+        ka, kb = key_of[a], key_of[b]
+        pairs[frozenset((ka, kb))].append((ka, sa + offset[ka], sb + offset[kb], kind))
+    reworded = sum(
+        any(kind in ("edited", "paraphrase") for *_, kind in pairs.get(p, []))
+        for p in corpus.paraphrases
+    )
+    right_repeat = 0
+    for src, host, start, end in corpus.repeats:
+        rows = pairs.get(frozenset((src, host)), [])
+        starts = [sa if ka == src else sb for ka, sa, sb, _ in rows]
+        right_repeat += bool(starts) and all(start <= x < end for x in starts)
+    return {
+        "updates": len(corpus.updates),
+        "update_partial": _ratio(
+            sum(relations.get(p) == "partial" for p in corpus.updates), len(corpus.updates)
+        ),
+        "copy_not_partial": _ratio(
+            sum(relations.get(p) in ("duplicate", "republished") for p in copies), len(copies)
+        ),
+        "paraphrase_pairs": len(corpus.paraphrases),
+        "paraphrase_recall": _ratio(reworded, len(corpus.paraphrases)),
+        "repeats": len(corpus.repeats),
+        "repeat_accuracy": _ratio(right_repeat, len(corpus.repeats)),
     }
 
 

@@ -12,8 +12,14 @@ every planted occurrence with its character offsets:
   with at most 10% token edits;
 - the same quotation used by several outlets;
 - hard negatives: same-outlet articles sharing only template text (every outlet adds its
-  own header and footer), and a different story on the same event whose sentences are
-  paraphrased (a quarter or more of the words changed), not copied.
+  own header and footer);
+- reworded copies: a story whose sentences are paraphrased (a quarter or more of the words
+  changed), planted as reuse with heavy edits (passage_pairs should hold it as 'edited' or
+  'paraphrase'; passage recall does not ask for it as the same text);
+- what real text has (planted after the rest, from a random stream of their own): a story
+  and its later update ('partial' syndication), 8-12 word quotations cut by an attribution
+  in one outlet and whole in another, and a passage its source repeats (standfirst and
+  body) copied with the body's next sentence.
 
 Every document has an outlet and a published_at; copies are always later than their
 source, so direction is testable. ``generate`` is pure (seeded); ``write`` lays the corpus
@@ -143,6 +149,12 @@ class GenDoc:
 class Corpus:
     docs: list[GenDoc]
     syndication: set[frozenset[str]]  # unordered pairs of doc keys, different outlets
+    # what real text has beside that (planted after the rest, from their own random stream)
+    updates: set[frozenset[str]] = field(default_factory=set)  # syndication rows: 'partial'
+    paraphrases: set[frozenset[str]] = field(default_factory=set)  # reworded copies
+    # (source key, host key, start, end): a passage the source carries twice, once in a
+    # standfirst and once in the body; the host copies the body's, with its next sentence
+    repeats: list[tuple[str, str, int, int]] = field(default_factory=list)
 
     def by_key(self) -> dict[str, GenDoc]:
         return {d.key: d for d in self.docs}
@@ -389,8 +401,19 @@ def generate(n_stories: int | None = None, seed: int = 0) -> Corpus:
             doc = new_doc(
                 f"{src.key}_para", outlet, src.published_at + timedelta(hours=2), "paraphrase"
             )
-            body = [([paraphrase(sents[j], vocab, rng) for j in p], None) for p in paras]
-            build(doc, body)
+            body = [
+                ([paraphrase(sents[j], vocab, rng) for j in p], [(0, j) for j in p]) for p in paras
+            ]
+            b = build(doc, body)
+            # reworded copies are reuse with heavy edits: planted, but past the edit share
+            # that passage recall asks to be found as the same text
+            for j in range(len(sents)):
+                a0, a1 = b.sentences[(0, j)]
+                n = len(_words(doc.text[a0:a1]))
+                unit, edits = f"{src.key}:{j}", n // 3 + 1
+                doc.occurrences.append(_occurrence(doc.text, a0, a1, unit, edits, False))
+                s0, s1 = sb.sentences[(0, j)]  # its only copy is the reworded one
+                src.occurrences.append(_occurrence(src.text, s0, s1, unit, edits, False))
 
     # copied passages and quotations go into other stories as an extra paragraph
     hosted: dict[str, list[tuple[str, str, int, bool, GenDoc]]] = {}
@@ -446,9 +469,116 @@ def generate(n_stories: int | None = None, seed: int = 0) -> Corpus:
                 source_occ[unit] = occ
                 src.occurrences.append(occ)
     # sources are never hosts (next_host takes plain stories only): their offsets stay valid
+    corpus = Corpus(docs, syndication)
+    corpus.paraphrases = {
+        frozenset((d.key[: -len("_para")], d.key)) for d in docs if d.kind == "paraphrase"
+    }
+    _plant_real_text_cases(
+        corpus, originals, sentences_of, paras_of, vocab, random.Random(seed + 1)
+    )
     docs.sort(key=lambda d: (d.published_at, d.key))
     _drop_lonely(docs)
-    return Corpus(docs, syndication)
+    return corpus
+
+
+_ATTRIBUTIONS = ("{who} said", "{who} told reporters", "said {who}", "{who} added")
+_SPEAKERS = ("the minister", "a spokeswoman", "the police chief", "the mayor", "the senator")
+
+
+def _plant_real_text_cases(
+    corpus: Corpus,
+    originals: list[GenDoc],
+    sentences_of: dict[str, list[str]],
+    paras_of: dict[str, list[list[int]]],
+    vocab: list[str],
+    rng: random.Random,
+) -> None:
+    """New documents with what real text has and the rest lacks: story updates, short
+    quotes cut by attributions, and a phrase a source repeats. Existing documents stay."""
+    plain = [d for d in originals if d.kind == "original" and len(paras_of[d.key]) >= 4]
+    rng.shuffle(plain)
+    n = max(2, len(plain) // 12)
+    updates, quotes, repeats = plain[:n], plain[n : 2 * n], plain[2 * n : 3 * n]
+
+    def add(key: str, outlet: str, when: datetime, kind: str, paragraphs: list[str]) -> GenDoc:
+        header, footer = _template(outlet, vocab)
+        doc = GenDoc(key, outlet, when, "\n\n".join([header, *paragraphs, footer]), key, kind)
+        corpus.docs.append(doc)
+        return doc
+
+    def mark(doc: GenDoc, text: str, unit: str, quoted: bool, after: int = 0) -> None:
+        start = doc.text.index(text, after)
+        doc.occurrences.append(_occurrence(doc.text, start, start + len(text), unit, 0, quoted))
+
+    # a story and its later update from another outlet: the first 60% of its paragraphs,
+    # then 80% as much new text (not a republication: 'partial')
+    for src in updates:
+        sents, paras = sentences_of[src.key], paras_of[src.key]
+        kept = paras[: max(2, len(paras) * 3 // 5)]
+        old = [" ".join(sents[j] for j in p) for p in kept]
+        n_new = max(1, sum(len(_words(t)) for t in old) // 45)  # ~35 words each: 80% more
+        new = [" ".join(_local_sentences(2, vocab, rng)) for _ in range(n_new)]
+        outlet = rng.choice([o for o in OUTLETS if o != src.outlet])
+        doc = add(
+            f"{src.key}_upd", outlet, src.published_at + timedelta(hours=5), "update", old + new
+        )
+        for p, text in zip(kept, old, strict=True):
+            unit = f"{src.key}:u{p[0]}"
+            mark(doc, text, unit, False)
+            mark(src, text, unit, False)
+        corpus.updates.add(frozenset((src.key, doc.key)))
+        corpus.syndication.add(frozenset((src.key, doc.key)))
+
+    # an 8-12 word quotation, cut by an attribution in one outlet, whole in another (made
+    # of unique words, as every planted text here: it shares nothing by chance)
+    for i, src in enumerate(quotes):
+        words = [rng.choice(vocab) for _ in range(rng.randint(8, 12))]
+        q = " ".join(words).capitalize()
+        who = rng.choice(_SPEAKERS)
+        cut = rng.randint(3, len(words) - 3)
+        head, tail = " ".join(q.split()[:cut]), " ".join(q.split()[cut:])
+        when = src.published_at + timedelta(hours=1)
+        local = " ".join(_local_sentences(3, vocab, rng))
+        a = add(
+            f"q{i:03d}a", rng.choice(OUTLETS), when, "short_quote", [local, f"“{q},” {who} said."]
+        )
+        b_text = f"{who.capitalize()} said: “{head}” {rng.choice(_ATTRIBUTIONS).format(who=who)}, “{tail}.”"
+        b = add(
+            f"q{i:03d}b",
+            rng.choice([o for o in OUTLETS if o != a.outlet]),
+            when + timedelta(hours=2),
+            "short_quote",
+            [" ".join(_local_sentences(3, vocab, rng)), b_text],
+        )
+        mark(a, q, f"quote:{i}", True)
+        mark(b, head, f"quote:{i}", True)  # the whole quotation, as its two pieces
+        mark(b, tail, f"quote:{i}", True)
+
+    # a source that repeats a passage (standfirst and body); the host copies the body's
+    # with the sentence after it: the occurrence consistent with its neighbours
+    for i, src in enumerate(repeats):
+        passage, after = _local_sentences(2, vocab, rng)
+        when = src.published_at + timedelta(hours=3)
+        before = " ".join(_local_sentences(3, vocab, rng))
+        rest = " ".join(_local_sentences(3, vocab, rng))
+        s = add(
+            f"r{i:03d}s",
+            rng.choice(OUTLETS),
+            when,
+            "repeat_source",
+            [passage, before, f"{passage} {after}", rest],
+        )
+        h = add(
+            f"r{i:03d}h",
+            rng.choice([o for o in OUTLETS if o != s.outlet]),
+            when + timedelta(hours=2),
+            "repeat_host",
+            [" ".join(_local_sentences(3, vocab, rng)), f"{passage} {after}"],
+        )
+        start = s.text.index(f"{passage} {after}")
+        mark(s, f"{passage} {after}", f"repeat:{i}", False, start)
+        mark(h, f"{passage} {after}", f"repeat:{i}", False)
+        corpus.repeats.append((s.key, h.key, start, start + len(passage) + 1 + len(after)))
 
 
 def _unit_range(unit: str, jobs: list) -> tuple[int, int, int]:

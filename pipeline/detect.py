@@ -54,6 +54,9 @@ from pipeline.text import (
 log = logging.getLogger(__name__)
 
 WORD_BAND = 100  # band_id of the word lane's first band in passage_bands
+DUPLICATE_JACCARD = 0.8  # shingle Jaccard of near-identical articles
+DUPLICATE_COVER = 0.9  # or the share of each that aligned spans cover
+REPUBLISHED_SHARE = 0.75  # the share of one article inside the other: it carries it
 
 # (new doc_seq, its passage_no, earlier doc_seq, its passage_no, found by the exact lane)
 PassageEdge = tuple[int, int, int, int, bool]
@@ -436,12 +439,29 @@ def _texts(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> dict[int, tup
     return {seq: (outlet, text) for seq, outlet, text in rows}
 
 
-def coverage(spans: Sequence[Span], n_words_a: int, n_words_b: int) -> float:
-    """Share of the more covered article that its aligned spans with the other cover."""
-    return max(
+def coverages(spans: Sequence[Span], n_words_a: int, n_words_b: int) -> tuple[float, float]:
+    """Share of each article that its aligned spans with the other cover."""
+    return (
         sum(s.a_words for s in spans) / max(n_words_a, 1),
         sum(s.b_words for s in spans) / max(n_words_b, 1),
     )
+
+
+def coverage(spans: Sequence[Span], n_words_a: int, n_words_b: int) -> float:
+    """Share of the more covered article that its aligned spans with the other cover."""
+    return max(coverages(spans, n_words_a, n_words_b))
+
+
+def relation(jaccard: float, containment: float, cover_a: float, cover_b: float) -> str:
+    """How two syndicated articles relate (METER's wholly / partially derived):
+    'duplicate' (near-identical), 'republished' (one carries the other, give or take a
+    local intro or outro, edits or truncation) or 'partial' (a substantial shared part,
+    as a story and its update)."""
+    if jaccard >= DUPLICATE_JACCARD or min(cover_a, cover_b) >= DUPLICATE_COVER:
+        return "duplicate"
+    if containment >= REPUBLISHED_SHARE or max(cover_a, cover_b) >= REPUBLISHED_SHARE:
+        return "republished"
+    return "partial"
 
 
 def is_syndication(jaccard: float, containment: float, cover: float, cfg: DetectConfig) -> bool:
@@ -520,14 +540,16 @@ def _verify_and_align(
         # whole-article measures count the exact lane's spans (the same text, not reworded)
         exact = [s for s in spans if s.lane == "exact"]
         shared = sum(s.a_words for s in exact)
-        cover = coverage(exact, len(a.tokens), len(b.tokens))
+        cover_a, cover_b = coverages(exact, len(a.tokens), len(b.tokens))
+        cover = max(cover_a, cover_b)
         is_synd = is_syndication(jac, cont, cover, cfg)
         if outlets[old] == outlets[new] and not is_synd:
             continue  # one outlet's articles sharing passages: its template, not reuse
         if not spans and not is_synd:
             continue
+        rel = relation(jac, cont, cover_a, cover_b) if is_synd else None
         pair_rows.append(
-            (old, new, jac, cont, shared, len(exact), "+".join(sorted(via)), is_synd, cover)
+            (old, new, jac, cont, shared, len(exact), "+".join(sorted(via)), is_synd, cover, rel)
         )
         span_rows.extend(
             (old, new, s, quoted(old, s.a_start, s.a_end), quoted(new, s.b_start, s.b_end))
@@ -807,6 +829,7 @@ def _store_results(
                     "via": pa.array(cols[6], pa.string()),
                     "is_syndication": pa.array(cols[7], pa.bool_()),
                     "coverage": pa.array(cols[8], pa.float64()),
+                    "relation": pa.array(cols[9], pa.string()),
                 }
             ),
         )

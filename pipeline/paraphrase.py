@@ -13,6 +13,7 @@ vectorised over matrices of the pair's sentences.
 
 from __future__ import annotations
 
+import collections
 import logging
 from dataclasses import dataclass
 
@@ -91,6 +92,7 @@ def _matrix(entries: tuple[np.ndarray, np.ndarray], n: int, v: int) -> np.ndarra
     return np.bincount(flat, minlength=n * v).reshape(n, v).astype(np.float32)
 
 
+_SAME_SENTENCE = 0.8  # cosine of two sentences that are one sentence repeated
 _MAX_CELLS = 40_000_000  # sentences x vocabulary of a pair past which the lane is skipped
 
 
@@ -131,7 +133,7 @@ def fragments(
     # punctuation can be thousands of words
     starts = (np.array([u[0] for u in ua]), np.array([u[0] for u in ub]))
     ends = (np.array([u[1] for u in ua]), np.array([u[1] for u in ub]))
-    seeds = list(zip(si.tolist(), sj.tolist(), strict=True))
+    seeds = _one_to_one(list(zip(si.tolist(), sj.tolist(), strict=True)), cos, p.max_gap)
     for group in _groups(seeds, p.max_gap, p.max_gap_words, starts, ends):
         i0, i1 = min(g[0] for g in group), max(g[0] for g in group) + 1
         j0, j1 = min(g[1] for g in group), max(g[1] for g in group) + 1
@@ -146,6 +148,36 @@ def fragments(
 
 def _normalised(m: np.ndarray) -> np.ndarray:
     return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
+
+
+def _one_to_one(
+    seeds: list[tuple[int, int]], cos: np.ndarray, max_gap: int
+) -> list[tuple[int, int]]:
+    """At most one near-identical seed per sentence on each side: where a sentence repeats
+    (a standfirst and the body), the seed that its neighbours' seeds follow on the same
+    diagonal wins, then the more similar one."""
+    diag = collections.Counter()
+    for i, j in seeds:
+        diag[j - i] += 1
+
+    def support(x: tuple[int, int]) -> tuple[int, float]:
+        d = x[1] - x[0]
+        near = sum(diag[d + k] for k in (-1, 0, 1)) - 1
+        return (near, float(cos[x]))
+
+    kept: list[tuple[int, int]] = []
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    for x in sorted(seeds, key=support, reverse=True):
+        if cos[x] < _SAME_SENTENCE:
+            kept.append(x)  # a summary's sentence may stand for several of its source's
+            continue
+        if x[0] in used_a or x[1] in used_b:
+            continue
+        kept.append(x)
+        used_a.add(x[0])
+        used_b.add(x[1])
+    return kept
 
 
 def _groups(

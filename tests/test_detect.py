@@ -260,3 +260,11 @@ def test_redetecting_documents_amid_detected_ones_equals_one_run(tmp_path):
     got, want = snapshot(twice), snapshot(once)
     for name in ("doc_pairs", "alignments", "occurrences", "passage_bands"):
         assert got[name] == want[name], name
+
+
+def test_relation_tells_duplicates_republications_and_updates_apart():
+    from pipeline.detect import relation
+
+    assert relation(0.95, 0.97, 0.98, 0.99) == "duplicate"
+    assert relation(0.6, 0.9, 0.95, 0.7) == "republished"  # a copy with a local intro
+    assert relation(0.4, 0.6, 0.62, 0.55) == "partial"  # a story and its update

@@ -60,6 +60,15 @@ def test_direction_is_right_whenever_dates_differ(figures):
     assert figures["cluster_direction_accuracy"] == 1.0, figures
 
 
+def test_what_real_text_has(figures):
+    # updates are 'partial', copies are not; reworded copies are pairs; a phrase its
+    # source repeats is aligned to the occurrence its neighbours follow
+    assert figures["updates"] >= 2 and figures["update_partial"] == 1.0, figures
+    assert figures["copy_not_partial"] >= 0.9, figures
+    assert figures["paraphrase_pairs"] >= 5 and figures["paraphrase_recall"] >= 0.95, figures
+    assert figures["repeats"] >= 2 and figures["repeat_accuracy"] == 1.0, figures
+
+
 def test_adjusted_rand_index():
     assert adjusted_rand_index(["a", "a", "b", "b"], ["x", "x", "y", "y"]) == 1.0
     assert adjusted_rand_index(["a", "a", "b", "b"], ["x", "y", "x", "y"]) < 0

@@ -70,6 +70,8 @@ COLUMNS = {
         "outlet_b",
         "jaccard",
         "containment",
+        "coverage",
+        "relation",
         "earlier_doc",
     ],
     "copying": [

@@ -17,6 +17,8 @@ joined as (
         b.outlet as outlet_b,
         p.jaccard,
         p.containment,
+        p.coverage,
+        p.relation,
         p.shared_words,
         a.published_at as published_a,
         b.published_at as published_b,
@@ -36,6 +38,8 @@ final as (
         outlet_b,
         round(jaccard, 4) as jaccard,
         round(containment, 4) as containment,
+        round(coverage, 4) as coverage,
+        relation,
         case
             when published_a is not null and published_b is not null and published_a <> published_b
                 then case when published_a < published_b then doc_a else doc_b end
