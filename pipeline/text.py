@@ -152,28 +152,23 @@ def _clause_cuts(text: str) -> list[int]:
 
 def _segments(text: str) -> list[tuple[int, int]]:
     """Paragraphs split at sentence ends, quotation boundaries, semicolons and colons."""
-    cuts = {0, len(text)}
-    for rx in (_PARA_RE, _SENTENCE_END_RE):
-        for m in rx.finditer(text):
-            cuts.add(m.end())
-    cuts.update(_clause_cuts(text))
-    points = sorted(cuts)
-    out = []
-    for a, b in zip(points, points[1:], strict=False):
-        seg = text[a:b]
-        lead = len(seg) - len(seg.lstrip())
-        trail = len(seg.rstrip())
-        if trail > lead:
-            out.append((a + lead, a + trail))
-    return out
+    return _cut(text, clauses=True)
 
 
 def sentence_bounds(text: str) -> list[tuple[int, int]]:
     """(start, end) of the text's sentences: cut at sentence ends and paragraph breaks."""
+    return _cut(text, clauses=False)
+
+
+def _cut(text: str, clauses: bool) -> list[tuple[int, int]]:
+    """The text's non-blank pieces between paragraph breaks and sentence ends (and clause
+    boundaries), each without its surrounding whitespace."""
     cuts = {0, len(text)}
     for rx in (_PARA_RE, _SENTENCE_END_RE):
         for m in rx.finditer(text):
             cuts.add(m.end())
+    if clauses:
+        cuts.update(_clause_cuts(text))
     points = sorted(cuts)
     out = []
     for a, b in zip(points, points[1:], strict=False):
