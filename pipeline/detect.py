@@ -492,6 +492,14 @@ def _verify_and_align(
             shingle_sets[key] = set(sketches[doc].passage_shingles[no].tolist())
         return shingle_sets[key]
 
+    word_sets: dict[tuple[int, int], set[int]] = {}
+
+    def word_set(doc: int, no: int) -> set[int]:
+        key = (doc, no)
+        if key not in word_sets:
+            word_sets[key] = set(sketches[doc].passage_words[no].tolist())
+        return word_sets[key]
+
     word_pairs: collections.Counter[tuple[int, int]] = collections.Counter()
     for new, p_new, old, p_old, exact_lane in passage_edges:
         if exact_lane:
@@ -501,8 +509,8 @@ def _verify_and_align(
                 verified.setdefault((old, new), set()).add("passage")
                 continue
         # the word lane's sets: Jaccard of the two passages' content-word stems
-        wa, wb = sketches[new].passage_words[p_new], sketches[old].passage_words[p_old]
-        inter = len(np.intersect1d(wa, wb, assume_unique=True))
+        wa, wb = word_set(new, p_new), word_set(old, p_old)
+        inter = len(wa & wb)
         if inter >= cfg.word_min_shared and inter >= cfg.word_overlap * (len(wa) + len(wb) - inter):
             word_pairs[(old, new)] += 1
     for pair, n in word_pairs.items():
