@@ -214,24 +214,24 @@ def align(
         il, jl, ll = chain[-1]
         covered = sum(length for _, _, length in chain)
         s, t, e, f, grown = _grow(a.words, b.words, i0, j0, il + ll, jl + ll)
-        exact = len(chain) == 1 and grown == e - s - covered == f - t - covered
+        one_run = len(chain) == 1 and grown == e - s - covered == f - t - covered
         covered += grown
         s, e = _trim(a, s, e)
         t, f = _trim(b, t, f)
         covered = min(covered, e - s, f - t)
         if covered >= min_words:
-            found.append((s, t, e, f, covered, exact))
+            found.append((s, t, e, f, covered, one_run))
     # one place each: a stretch of either text pairs with one stretch of the other (the
     # best-matched first); a phrase repeated in one text pairs with one of its repeats
     found.sort(key=lambda x: (-x[4], x[0], x[1]))
     kept: list[tuple[int, int, int, int, int, bool]] = []
-    for s, t, e, f, cov, exact in found:
+    for s, t, e, f, cov, one_run in found:
         if any(
             _overlap(s, e, ks, ke) > 0.5 or _overlap(t, f, kt, kf) > 0.5
             for ks, kt, ke, kf, _, _ in kept
         ):
             continue
-        kept.append((s, t, e, f, cov, exact))
+        kept.append((s, t, e, f, cov, one_run))
     exact = [
         _Found(s, t, e, f, cov, "verbatim" if ex and cov == e - s == f - t else "edited")
         for s, t, e, f, cov, ex in kept
@@ -259,7 +259,7 @@ def align(
     ]
 
 
-_HELD = 0.8  # exact spans covering this much of a sentence-lane stretch make it redundant
+_HELD = 0.8  # exact spans covering this much of a stretch (or of both texts) leave no rewording
 
 
 @dataclass(slots=True)
