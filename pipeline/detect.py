@@ -244,7 +244,7 @@ def param_id(cfg: DetectConfig) -> str:
         f"{cfg.num_perm}/{cfg.seed}/{cfg.scheme}/{cfg.shingle_size}/{cfg.passage_bands}x"
         f"{cfg.passage_rows}/{cfg.doc_bands}x{cfg.doc_rows}/{cfg.min_passage_words}/"
         f"{cfg.max_passage_words}/words-{cfg.word_perm}/{cfg.word_bands}x{cfg.word_rows}/"
-        f"{cfg.word_min_words}/datasketch-{_datasketch_version()}"
+        f"{cfg.word_min_words}/stems/datasketch-{_datasketch_version()}"
     )
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
@@ -592,6 +592,10 @@ def sketch_tables(
     )
     nonempty = np.array([len(ps) > 0 for ps in flat], dtype=bool)
 
+    # the word lane's sets (stored with the passages) and bands (numbered from WORD_BAND in
+    # passage_bands: their keys mix that in)
+    word_sets = [w for s in sketches for w in s.passage_words]
+    has_words = np.array([len(w) >= cfg.word_min_words for w in word_sets], dtype=bool)
     out: dict[str, pa.Table] = {}
     out["passages"] = pa.table(
         {
@@ -600,13 +604,11 @@ def sketch_tables(
             "start_char": pa.array([p[0] for s in sketches for p in s.passages], pa.int32()),
             "end_char": pa.array([p[1] for s in sketches for p in s.passages], pa.int32()),
             "n_words": pa.array([p[2] for s in sketches for p in s.passages], pa.int32()),
+            "stems": _stem_lists(word_sets, has_words),
         }
     )
     pb = band_hashes(sigs[nonempty], cfg.passage_bands, cfg.passage_rows)
     nb = cfg.passage_bands
-    # the word lane's bands share the table, numbered from WORD_BAND (their keys mix that in)
-    word_sets = [w for s in sketches for w in s.passage_words]
-    has_words = np.array([len(w) >= cfg.word_min_words for w in word_sets], dtype=bool)
     wsigs = signatures(
         [w for w, ok in zip(word_sets, has_words, strict=True) if ok], cfg.word_perm, cfg.seed
     )
@@ -661,6 +663,17 @@ def sketch_tables(
         }
     )
     return out
+
+
+def _stem_lists(word_sets: list[np.ndarray], has_words: np.ndarray) -> pa.Array:
+    """The passages' stem sets as one Arrow list column (null where a passage has too few)."""
+    lengths = np.array([len(w) for w in word_sets], dtype=np.int32) * has_words
+    offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int32)
+    kept = [w for w, ok in zip(word_sets, has_words, strict=True) if ok]
+    values = np.concatenate(kept).astype(np.uint32) if kept else np.empty(0, np.uint32)
+    return pa.ListArray.from_arrays(
+        pa.array(offsets), pa.array(values, pa.uint32()), mask=pa.array(~has_words)
+    )
 
 
 def _passage_candidates(
@@ -746,10 +759,28 @@ def _passage_candidates(
             where h.doc_seq < n.doc_seq and h.doc_rank <= $max_partners
             group by all
         ),
-        final as (
-            select doc_new, p_new, doc_old, p_old, exact_hits >= $min_hits as exact_lane,
+        exact as (
+            select doc_new, p_new, doc_old, p_old, true as exact_lane,
             from hits
-            where exact_hits >= $min_hits or word_hits >= $word_min_hits
+            where exact_hits >= $min_hits
+        ),
+        words as (
+            -- word-lane candidates verified here, on their stored stem sets (the test the
+            -- exact lane's failures get in Python): chance pairs never leave the database
+            select h.doc_new, h.p_new, h.doc_old, h.p_old, false as exact_lane,
+                len(list_intersect(a.stems, b.stems)) as inter,
+                len(a.stems) + len(b.stems) - inter as union_size,
+            from hits as h
+            inner join passages as a on a.doc_seq = h.doc_new and a.passage_no = h.p_new
+            inner join passages as b on b.doc_seq = h.doc_old and b.passage_no = h.p_old
+            where h.exact_hits < $min_hits and h.word_hits >= $word_min_hits
+                and a.doc_seq between $lo and $hi and b.doc_seq <= $hi
+        ),
+        final as (
+            select * from exact
+            union all
+            select doc_new, p_new, doc_old, p_old, exact_lane from words
+            where inter >= $word_min_shared and inter >= $word_overlap * union_size
         )
         select * from final order by all
         """,
@@ -762,6 +793,8 @@ def _passage_candidates(
             "word_band": WORD_BAND,
             "word_max_bucket": cfg.word_max_bucket,
             "word_min_hits": cfg.word_min_hits,
+            "word_min_shared": cfg.word_min_shared,
+            "word_overlap": cfg.word_overlap,
         },
     ).fetchall()
 

@@ -94,6 +94,7 @@ FINISH_SCHEMA = pa.schema(
         ("p_start", pa.list_(pa.int32())),
         ("p_end", pa.list_(pa.int32())),
         ("p_words", pa.list_(pa.int32())),
+        ("p_stems", pa.list_(pa.list_(pa.uint32()))),
         ("pb_passage", pa.list_(pa.int32())),
         ("pb_band", pa.list_(pa.int16())),
         ("pb_hash", pa.list_(pa.int64())),
@@ -240,6 +241,7 @@ def finish_shard(
         "p_start": _nest(flat["passages"], "start_char", seqs),
         "p_end": _nest(flat["passages"], "end_char", seqs),
         "p_words": _nest(flat["passages"], "n_words", seqs),
+        "p_stems": _nest(flat["passages"], "stems", seqs),
         "pb_passage": _nest(flat["passage_bands"], "passage_no", seqs),
         "pb_band": _nest(flat["passage_bands"], "band_id", seqs),
         "pb_hash": _nest(flat["passage_bands"], "band_hash", seqs),
@@ -598,7 +600,7 @@ def _load_finished(
             """
             insert into passages
             select doc_seq, unnest(range(len(p_start)))::integer, unnest(p_start),
-                   unnest(p_end), unnest(p_words)
+                   unnest(p_end), unnest(p_words), unnest(p_stems)
             from _finished
             """
         )
