@@ -8,7 +8,6 @@ import contextlib
 import dataclasses
 import functools
 import logging
-import multiprocessing
 import os
 import re
 from collections import Counter, deque
@@ -26,6 +25,7 @@ from pipeline.config import CleanConfig, Config
 from pipeline.decode import DecodeError, decode_bytes, looks_binary
 from pipeline.errors import InputError
 from pipeline.records import CleanResult, Rejection, Removal, StageResult
+from pipeline.workers import process_pool
 
 log = logging.getLogger(__name__)
 
@@ -547,11 +547,7 @@ class Cleaner:
         if self.workers < 2 or weight < self.cfg.pool_min_docs:
             return lambda: [_clean_one(it) for it in items]
         if self._pool is None:
-            # forkserver: workers never inherit the parent's DuckDB threads; preloading the
-            # extractor makes each fork cheap
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["pipeline.clean", "trafilatura"])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+            self._pool = process_pool(self.workers)
         chunk = max(1, min(16, len(items) // (self.workers * 4)))
         results = self._pool.map(_clean_one, items, chunksize=chunk)
         return lambda: list(results)

@@ -18,7 +18,6 @@ import collections
 import hashlib
 import importlib.metadata
 import logging
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -50,6 +49,7 @@ from pipeline.text import (
     tokenize,
     words_only,
 )
+from pipeline.workers import process_pool
 
 log = logging.getLogger(__name__)
 
@@ -216,10 +216,7 @@ class _Pool:
     def map(self, fn: Callable, jobs: list, *args: object) -> Callable[[], list]:
         """Start fn(job, *args) for every job; the returned function waits for the results."""
         if self._pool is None:
-            # forkserver: workers never inherit the parent's DuckDB threads
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["pipeline.detect"])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+            self._pool = process_pool(self.workers)
         results = self._pool.map(fn, jobs, *([a] * len(jobs) for a in args))
         return lambda: list(results)
 

@@ -23,12 +23,10 @@ import functools
 import json
 import logging
 import math
-import multiprocessing
 import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,6 +39,7 @@ from pipeline import clean, db, detect, ingest
 from pipeline.config import CleanConfig, Config, DetectConfig
 from pipeline.records import CleanResult, Rejection, Removal, StageResult
 from pipeline.sketch import TokenHasher
+from pipeline.workers import process_pool
 
 log = logging.getLogger(__name__)
 
@@ -312,10 +311,7 @@ class PoolMapper:
             for p, o in zip(parts, outs, strict=True):
                 task(str(p), o)
             return
-        # forkserver: workers never inherit the parent's DuckDB threads
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["pipeline.engine", "trafilatura"])
-        with ProcessPoolExecutor(self.workers, mp_context=ctx) as pool:
+        with process_pool(self.workers) as pool:
             list(pool.map(task, [str(p) for p in parts], outs))
 
 
