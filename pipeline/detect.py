@@ -695,15 +695,19 @@ def _passage_candidates(
         """,
         {"lo": lo, "hi": hi, "batch": batch},
     ).fetchall()[0][0]
+    earlier = con.execute(
+        "select count(*) from doc_signatures where doc_seq < $lo", {"lo": lo}
+    ).fetchall()[0][0]
     if others == 0:
-        shared = """
-            select band_hash from new group by band_hash having count(*) > 1
+        shared = "select band_hash from new group by band_hash having count(*) > 1"
+        if earlier:  # (a first run has none: the probe would build a table for nothing)
+            shared += """
             union
             select pb.band_hash
             from passage_bands as pb
             semi join new as n on n.band_hash = pb.band_hash
             where pb.doc_seq < $lo
-        """
+            """
     else:
         shared = """
             select pb.band_hash
@@ -713,6 +717,7 @@ def _passage_candidates(
             group by pb.band_hash
             having count(*) > 1
         """
+    in_batch = "and m.doc_seq in (select unnest($batch))" if others else ""
     return con.execute(
         f"""
         with
@@ -725,6 +730,7 @@ def _passage_candidates(
         members as (
             select
                 pb.band_hash,
+                pb.band_id,
                 pb.doc_seq,
                 pb.passage_no,
                 dense_rank() over (partition by pb.band_hash order by pb.doc_seq) as doc_rank,
@@ -733,15 +739,13 @@ def _passage_candidates(
             where pb.doc_seq <= $hi
         ),
         ranked as (
-            -- a word-lane bucket that held more than word_max_bucket earlier documents is
-            -- a common word pair (a stock phrase, a topic), not evidence of reuse
-            select n.band_hash, n.band_id, n.doc_seq, n.passage_no
-            from new as n
-            inner join members as m
-                on m.band_hash = n.band_hash
-                and m.doc_seq = n.doc_seq
-                and m.passage_no = n.passage_no
-            where n.band_id < $word_band or m.doc_rank <= $word_max_bucket + 1
+            -- the batch's rows in shared buckets; a word-lane bucket that held more than
+            -- word_max_bucket earlier documents is a common word pair (a stock phrase, a
+            -- topic), not evidence of reuse
+            select m.band_hash, m.band_id, m.doc_seq, m.passage_no
+            from members as m
+            where m.doc_seq between $lo and $hi {in_batch}
+                and (m.band_id < $word_band or m.doc_rank <= $word_max_bucket + 1)
         ),
         hits as (
             select
