@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # Views in dependency order; each lives in sql/views/<name>.sql.
 VIEWS = (
     "articles",
+    "document_order",
     "passage_pairs",
     "shared_passages",
     "reuse_clusters",

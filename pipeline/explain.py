@@ -142,12 +142,17 @@ def explain(
         )
         for s in spans_rows
     ]
-    if a.published_at and b.published_at and a.published_at != b.published_at:
-        earlier = a if a.published_at < b.published_at else b
-        basis = "published_at"
-    else:
-        earlier, basis = a, "ingest_order"
-    return Explanation(a, b, bool(pair), jac, cont, cover, via, synd, earlier.doc_id, basis, spans)
+    earlier, basis = con.execute(
+        """
+        select
+            case when a.order_rank < b.order_rank then a.doc_id else b.doc_id end,
+            earlier_basis(a.first_seen, b.first_seen, a.dated, b.dated)
+        from document_order as a, document_order as b
+        where a.doc_seq = ? and b.doc_seq = ?
+        """,
+        [a.doc_seq, b.doc_seq],
+    ).fetchall()[0]
+    return Explanation(a, b, bool(pair), jac, cont, cover, via, synd, earlier, basis, spans)
 
 
 def render(ex: Explanation, fmt: str = "text", width: int = 60) -> str:

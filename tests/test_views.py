@@ -4,6 +4,7 @@ from pipeline import db
 
 KEYS = {
     "articles": ["doc_id"],
+    "document_order": ["doc_id"],
     "passage_pairs": ["doc_a", "doc_b", "lane", "start_a", "start_b"],
     "shared_passages": ["cluster_id", "doc_id", "start_char"],
     "reuse_clusters": ["cluster_id"],
@@ -23,6 +24,15 @@ COLUMNS = {
         "published_at",
         "clean_text",
         "n_words",
+    ],
+    "document_order": [
+        "doc_id",
+        "doc_seq",
+        "published_at",
+        "ingested_at",
+        "first_seen",
+        "dated",
+        "order_rank",
     ],
     "passage_pairs": [
         "doc_a",
@@ -111,6 +121,7 @@ def test_view_columns_and_unique_not_null_key(seeds_con, view):
     "view",
     [
         "articles",
+        "document_order",
         "shared_passages",
         "reuse_clusters",
         "copying",

@@ -6,7 +6,9 @@ alignments as (
 ),
 
 articles as (
-    select doc_id, doc_seq, outlet, published_at from main.articles
+    select a.doc_id, a.doc_seq, a.outlet, o.first_seen, o.dated, o.order_rank
+    from main.articles as a
+    inner join main.document_order as o on o.doc_seq = a.doc_seq
 ),
 
 joined as (
@@ -25,10 +27,8 @@ joined as (
         l.lane,
         l.nested,
         greatest(l.a_quote_share, l.b_quote_share) >= 0.5 as is_quote,
-        a.published_at as published_a,
-        b.published_at as published_b,
-        a.doc_seq as seq_a,
-        b.doc_seq as seq_b,
+        case when a.order_rank < b.order_rank then a.doc_id else b.doc_id end as earlier_doc,
+        earlier_basis(a.first_seen, b.first_seen, a.dated, b.dated) as earlier_basis,
         l.a_words,
         l.b_words,
         l.matched_words,
@@ -51,16 +51,8 @@ final as (
         round(similarity, 4) as similarity,
         kind,
         is_quote,
-        case
-            when published_a is not null and published_b is not null and published_a <> published_b
-                then case when published_a < published_b then doc_a else doc_b end
-            else case when seq_a < seq_b then doc_a else doc_b end
-        end as earlier_doc,
-        case
-            when published_a is not null and published_b is not null and published_a <> published_b
-                then 'published_at'
-            else 'ingest_order'
-        end as earlier_basis,
+        earlier_doc,
+        earlier_basis,
         lane,
         nested,
         a_words,

@@ -17,8 +17,8 @@ firsts as (
     where is_first
 ),
 
-ingest_times as (
-    select doc_seq, ingested_at from main.documents
+document_order as (
+    select doc_seq, first_seen from main.document_order
 ),
 
 grouped as (
@@ -43,7 +43,7 @@ final as (
         g.outlets,
         f.first_doc_id,
         f.first_outlet,
-        coalesce(f.first_published_at, i.ingested_at) as first_seen,
+        o.first_seen,
         case
             when g.n_dated = g.n_occurrences then 'published_at'
             when g.n_dated = 0 then 'ingest_order'
@@ -59,7 +59,7 @@ final as (
         g.max_words,
     from grouped as g
     inner join firsts as f on f.cluster_id = g.cluster_id
-    inner join ingest_times as i on i.doc_seq = f.first_doc_seq
+    inner join document_order as o on o.doc_seq = f.first_doc_seq
 )
 
 select * from final

@@ -6,7 +6,9 @@ occurrences as (
 ),
 
 articles as (
-    select doc_id, doc_seq, outlet, published_at, clean_text from main.articles
+    select a.doc_id, a.doc_seq, a.outlet, a.published_at, a.clean_text, o.order_rank
+    from main.articles as a
+    inner join main.document_order as o on o.doc_seq = a.doc_seq
 ),
 
 ordered as (
@@ -24,7 +26,7 @@ ordered as (
         a.doc_seq,
         row_number() over (
             partition by o.cluster_id
-            order by a.published_at nulls last, a.doc_seq, o.start_char
+            order by a.order_rank, o.start_char
         ) as rank_in_cluster,
     from occurrences as o
     inner join articles as a on a.doc_seq = o.doc_seq

@@ -6,7 +6,9 @@ doc_pairs as (
 ),
 
 articles as (
-    select doc_id, doc_seq, outlet, published_at from main.articles
+    select a.doc_id, a.doc_seq, a.outlet, o.first_seen, o.dated, o.order_rank
+    from main.articles as a
+    inner join main.document_order as o on o.doc_seq = a.doc_seq
 ),
 
 joined as (
@@ -20,10 +22,8 @@ joined as (
         p.coverage,
         p.relation,
         p.shared_words,
-        a.published_at as published_a,
-        b.published_at as published_b,
-        a.doc_seq as seq_a,
-        b.doc_seq as seq_b,
+        case when a.order_rank < b.order_rank then a.doc_id else b.doc_id end as earlier_doc,
+        earlier_basis(a.first_seen, b.first_seen, a.dated, b.dated) as earlier_basis,
     from doc_pairs as p
     inner join articles as a on a.doc_seq = p.doc_a
     inner join articles as b on b.doc_seq = p.doc_b
@@ -40,16 +40,8 @@ final as (
         round(containment, 4) as containment,
         round(coverage, 4) as coverage,
         relation,
-        case
-            when published_a is not null and published_b is not null and published_a <> published_b
-                then case when published_a < published_b then doc_a else doc_b end
-            else case when seq_a < seq_b then doc_a else doc_b end
-        end as earlier_doc,
-        case
-            when published_a is not null and published_b is not null and published_a <> published_b
-                then 'published_at'
-            else 'ingest_order'
-        end as earlier_basis,
+        earlier_doc,
+        earlier_basis,
         shared_words,
     from joined
 )
