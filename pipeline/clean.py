@@ -566,101 +566,26 @@ class Cleaner:
 
 # --- stage ------------------------------------------------------------------------------
 
-# tables whose rows are derived from a document's clean text (besides cleaned and its spans):
-# every table with a doc_seq column or a (doc_a, doc_b) pair, except documents itself. Found
-# from the catalog so a detection table added later is invalidated too.
-_NOT_DERIVED = frozenset({"documents"})
-
-
-def _derived_tables(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]]:
-    cols: dict[str, set[str]] = {}
-    for table, column in con.execute(
-        """
-        select c.table_name, c.column_name
-        from information_schema.columns as c
-        inner join information_schema.tables as t
-            on t.table_name = c.table_name and t.table_schema = c.table_schema
-        where c.table_schema = 'main' and t.table_type = 'BASE TABLE'
-        """
-    ).fetchall():
-        cols.setdefault(table, set()).add(column)
-    by_doc = sorted(t for t, c in cols.items() if "doc_seq" in c and t not in _NOT_DERIVED)
-    pairs = sorted(t for t, c in cols.items() if {"doc_a", "doc_b"} <= c)
-    return by_doc, pairs
-
 
 def invalidate(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> int:
-    """Forget the cleaning and detection of these documents so the stages redo them."""
+    """Forget the cleaning of these documents so the stage redoes them (detection sees
+    their new clean text by itself: pipeline.detect.stale)."""
     if not doc_ids:
         return 0
-    ids = list(doc_ids)
-    seqs = [
-        r[0]
-        for r in con.execute(
-            "select doc_seq from documents where doc_id in (select unnest(?))", [ids]
-        ).fetchall()
-    ]
-    con.execute("delete from cleaned where doc_id in (select unnest(?))", [ids])
-    con.execute("delete from removed_spans where doc_id in (select unnest(?))", [ids])
+    ids = {"ids": list(doc_ids)}
+    con.execute("delete from cleaned where doc_id in (select unnest($ids))", ids)
+    con.execute("delete from removed_spans where doc_id in (select unnest($ids))", ids)
     con.execute(
-        "delete from rejected_inputs where stage = 'clean' and doc_id in (select unnest(?))",
-        [ids],
+        "delete from rejected_inputs where stage = 'clean' and doc_id in (select unnest($ids))",
+        ids,
     )
-    by_doc, pairs = _derived_tables(con)
-    # later documents paired with these are detected again too: a document is only ever
-    # compared with earlier ones, so its pairs with these come back only that way
-    later = sorted(
-        {
-            r[0]
-            for table in pairs
-            for r in con.execute(
-                f"""
-                select distinct doc_b from {table}
-                where doc_a in (select unnest($s)) and doc_b not in (select unnest($s))
-                """,
-                {"s": seqs},
-            ).fetchall()
-        }
-    )
-    if later and "detected" in by_doc:
-        con.execute("delete from detected where doc_seq in (select unnest(?))", [later])
-        for table in pairs:
-            con.execute(f"delete from {table} where doc_b in (select unnest(?))", [later])
-    for table in by_doc:
-        con.execute(f"delete from {table} where doc_seq in (select unnest(?))", [seqs])
-    lost_spans = len(later)
-    for table in pairs:
-        lost_spans += con.execute(
-            f"""
-            select count(*) from {table}
-            where doc_a in (select unnest(?)) or doc_b in (select unnest(?))
-            """,
-            [seqs, seqs],
-        ).fetchall()[0][0]
-        con.execute(
-            f"delete from {table} where doc_a in (select unnest(?)) or doc_b in (select unnest(?))",
-            [seqs, seqs],
-        )
-    if lost_spans and "occurrences" in by_doc:
-        # other documents' occurrences were built from the spans just dropped
-        from pipeline import cluster
-
-        cluster.rebuild(con)
-    return len(ids)
+    return len(doc_ids)
 
 
 def reset(con: duckdb.DuckDBPyConnection) -> int:
-    """Forget all cleaning, learned boilerplate and detection (for `clean --redo`)."""
+    """Forget all cleaning and learned boilerplate (for `clean --redo`)."""
     n = con.execute("select count(*) from cleaned").fetchall()[0][0]
-    by_doc, pairs = _derived_tables(con)
-    for table in (
-        "cleaned",
-        "removed_spans",
-        "outlet_lines",
-        "learned_boilerplate",
-        *by_doc,
-        *pairs,
-    ):
+    for table in ("cleaned", "removed_spans", "outlet_lines", "learned_boilerplate"):
         con.execute(f"delete from {table}")
     con.execute("delete from rejected_inputs where stage = 'clean'")
     return n

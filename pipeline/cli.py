@@ -276,10 +276,21 @@ def show_cmd(
 
 
 @app.command("detect")
-def detect_cmd(db_path: DbOption = DEFAULT_DB) -> None:
-    """Find reused passages and syndicated articles for every cleaned document not yet processed."""
-    with _errors(), _run(db_path, "detect", []) as (con, run_id, cfg, counts):
-        _report_stage(detect.run(con, cfg, run_id=run_id), counts, con)
+def detect_cmd(
+    redo: Annotated[
+        bool,
+        typer.Option(
+            "--redo",
+            help="Forget all detection and redo it (after a change of detection parameters).",
+        ),
+    ] = False,
+    db_path: DbOption = DEFAULT_DB,
+) -> None:
+    """Find reused passages and syndicated articles for every cleaned document not yet
+    processed, and again for documents whose clean text changed."""
+    inputs = ["--redo"] if redo else []
+    with _errors(), _run(db_path, "detect", inputs) as (con, run_id, cfg, counts):
+        _report_stage(detect.run(con, cfg, run_id=run_id, redo=redo), counts, con)
 
 
 class EngineName(StrEnum):

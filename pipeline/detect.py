@@ -15,8 +15,10 @@ Then clusters of reused text are rebuilt from the stored spans (pipeline.cluster
 from __future__ import annotations
 
 import collections
+import dataclasses
 import hashlib
 import importlib.metadata
+import json
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -236,32 +238,48 @@ def _datasketch_version() -> str:
     return importlib.metadata.version("datasketch")
 
 
+# fields of DetectConfig that change how fast detection runs, never what it stores
+_OPERATIONAL = frozenset({"batch_docs", "join_docs", "workers", "pool_min_docs"})
+
+
+def params(cfg: DetectConfig) -> dict[str, object]:
+    """Every parameter the stored sketches, pairs and spans depend on."""
+    out: dict[str, object] = {
+        f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg) if f.name not in _OPERATIONAL
+    }
+    out["datasketch_version"] = _datasketch_version()
+    out["layout"] = "stems"  # how the rows are laid out (passages carry their stem sets)
+    return out
+
+
 def param_id(cfg: DetectConfig) -> str:
-    key = (
-        f"{cfg.num_perm}/{cfg.seed}/{cfg.scheme}/{cfg.shingle_size}/{cfg.passage_bands}x"
-        f"{cfg.passage_rows}/{cfg.doc_bands}x{cfg.doc_rows}/{cfg.min_passage_words}/"
-        f"{cfg.max_passage_words}/words-{cfg.word_perm}/{cfg.word_bands}x{cfg.word_rows}/"
-        f"{cfg.word_min_words}/stems/datasketch-{_datasketch_version()}"
-    )
+    key = json.dumps(params(cfg), sort_keys=True)
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
 def ensure_params(con: duckdb.DuckDBPyConnection, cfg: DetectConfig) -> str:
-    """Record the parameters behind the stored bands; refuse to mix two parameter sets."""
+    """Record the parameters of this run; refuse to add to rows stored with others.
+
+    Every stored signature names its parameters (a run killed after its bands were stored
+    leaves signatures, not `detected` rows), and pairs and spans exist only beside the
+    signatures of both their documents: checking the signatures covers everything stored.
+    """
     pid = param_id(cfg)
-    stored = [r[0] for r in con.execute("select param_id from detect_params").fetchall()]
-    has_bands = con.execute("select count(*) from detected").fetchall()[0][0] > 0
-    if has_bands and stored and pid not in stored:
+    other = con.execute(
+        "select param_id from doc_signatures where param_id <> ? limit 1", [pid]
+    ).fetchall()
+    if other:
         raise PipelineError(
-            "the stored signatures were made with other detection parameters "
-            f"({stored[-1]}, now {pid}); run 'newsdedup clean --redo' to recompute them"
+            f"the stored detection was made with other parameters ({other[0][0]}, now {pid}); "
+            "run 'newsdedup detect --redo' to recompute it with these"
         )
+    stored = {r[0] for r in con.execute("select param_id from detect_params").fetchall()}
     if pid not in stored:
         con.execute(
             """
             insert into detect_params (param_id, num_perm, seed, scheme, shingle_size,
-                passage_bands, passage_rows, doc_bands, doc_rows, datasketch_version)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                passage_bands, passage_rows, doc_bands, doc_rows, datasketch_version, params)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 pid,
@@ -274,12 +292,94 @@ def ensure_params(con: duckdb.DuckDBPyConnection, cfg: DetectConfig) -> str:
                 cfg.doc_bands,
                 cfg.doc_rows,
                 _datasketch_version(),
+                json.dumps(params(cfg), sort_keys=True),
             ],
         )
     return pid
 
 
-def run(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None) -> StageResult:
+# The tables detection owns: rows of one document, and rows of a pair (doc_a < doc_b).
+DOC_TABLES = ("passages", "passage_bands", "doc_bands", "doc_signatures", "detected", "occurrences")
+PAIR_TABLES = ("doc_pairs", "alignments")
+
+
+def stale(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Documents with detection rows whose clean text changed (or went) since they were
+    sketched."""
+    rows = con.execute(
+        """
+        select s.doc_seq
+        from doc_signatures as s
+        left join documents as d on d.doc_seq = s.doc_seq
+        left join cleaned as c on c.doc_id = d.doc_id
+        where c.doc_id is null or c.cleaned_at > s.sketched_at
+        union
+        select doc_seq from detected where doc_seq not in (select doc_seq from doc_signatures)
+        order by 1
+        """
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def forget(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> int:
+    """Drop detection's rows of these documents, in the caller's transaction, so detection
+    redoes them; returns the clusters rebuilt.
+
+    Later documents paired with them are detected again too (a document is only compared
+    with earlier ones, so their pairs come back only that way), and only the clusters of
+    documents whose spans were dropped are rebuilt.
+    """
+    if not seqs:
+        return 0
+    s = {"s": list(seqs)}
+    later = [
+        r[0]
+        for r in con.execute(
+            """
+            select distinct doc_b from doc_pairs
+            where doc_a in (select unnest($s)) and doc_b not in (select unnest($s))
+            union
+            select distinct doc_b from alignments
+            where doc_a in (select unnest($s)) and doc_b not in (select unnest($s))
+            """,
+            s,
+        ).fetchall()
+    ]
+    redo = {"s": [*seqs, *later]}
+    touched = {
+        d
+        for row in con.execute(
+            """
+            select doc_a, doc_b from alignments
+            where doc_a in (select unnest($s)) or doc_b in (select unnest($s))
+            """,
+            redo,
+        ).fetchall()
+        for d in row
+    } - set(seqs)
+    con.execute("delete from detected where doc_seq in (select unnest($s))", redo)
+    for table in PAIR_TABLES:
+        con.execute(
+            f"delete from {table} where doc_a in (select unnest($s)) or doc_b in (select unnest($s))",
+            {"s": list(seqs)},
+        )
+        con.execute(f"delete from {table} where doc_b in (select unnest($s))", {"s": later})
+    for table in DOC_TABLES:
+        con.execute(f"delete from {table} where doc_seq in (select unnest($s))", s)
+    return cluster.rebuild(con, touched) if touched else 0
+
+
+def reset(con: duckdb.DuckDBPyConnection) -> int:
+    """Forget all detection (for `detect --redo`); returns the documents it had covered."""
+    n = con.execute("select count(*) from doc_signatures").fetchall()[0][0]
+    for table in (*DOC_TABLES, *PAIR_TABLES):
+        con.execute(f"delete from {table}")
+    return n
+
+
+def run(
+    con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None, redo: bool = False
+) -> StageResult:
     """Find reuse for every cleaned document not yet processed, against everything stored.
 
     Three steps: (1) passages, bands and signatures of the pending documents are stored, a
@@ -291,7 +391,16 @@ def run(con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None) 
     """
     dcfg = cfg.detect
     result = StageResult("detect")
+    if redo:
+        with db.transaction(con):
+            result.add("reset", reset(con))
     pid = ensure_params(con, dcfg)
+    changed = stale(con)
+    if changed:
+        with result.timed("forget"), db.transaction(con):
+            forget(con, changed)
+        result.add("redetected", len(changed))
+        log.info("%d documents' clean text changed: their detection is redone", len(changed))
     pending = con.sql(
         """
         select d.doc_seq

@@ -613,7 +613,13 @@ def _load_finished(
             select doc_seq, unnest(db_band), unnest(db_hash) from _finished
             """
         )
-        con.execute("insert into doc_signatures select doc_seq, ?, signature from _finished", [pid])
+        con.execute(
+            """
+            insert into doc_signatures (doc_seq, param_id, signature)
+            select doc_seq, ?, signature from _finished
+            """,
+            [pid],
+        )
         n, spans = con.execute(
             "select count(*), coalesce(sum(len(removed)), 0) from _finished"
         ).fetchall()[0]

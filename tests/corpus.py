@@ -146,6 +146,7 @@ VOLATILE = {
     "rejected_at",
     "cleaned_at",
     "detected_at",
+    "sketched_at",
     "created_at",
     "run_id",
     "first_seen",

@@ -118,12 +118,16 @@ def test_redo_recleans_everything_and_detect_recomputes(tmp_path, db_path):
     code, out, err = cli("clean", "--redo", "--db", db_path)
     assert code == 0, err
     assert "reset 3" in out and "cleaned 3" in out
-    assert _query(db_path, "select count(*) from detected")[0][0] == 0
-    assert _query(db_path, "select count(*) from alignments")[0][0] == 0
     assert _query(db_path, "select doc_id, clean_text from articles order by doc_id") == before
+    # cleaning never writes detection's tables: detection sees the new clean texts itself
+    first = _query(db_path, "select doc_seq, detected_at from detected order by 1")
+    assert len(first) == 3
     code, out, err = cli("detect", "--db", db_path)
     assert code == 0, err
-    assert _query(db_path, "select count(*) from detected")[0][0] == 3
+    assert "redetected 3" in out and "documents 3" in out
+    again = _query(db_path, "select doc_seq, detected_at from detected order by 1")
+    assert [s for s, _ in again] == [s for s, _ in first]
+    assert all(b > a for (_, a), (_, b) in zip(first, again, strict=True))
 
 
 def test_show_prints_metadata_text_and_removed_spans(tmp_path, db_path):
@@ -168,3 +172,65 @@ def test_learning_inside_one_run_requeues_earlier_batches(tmp_path, db_path, mon
     assert "cleaned 6" in out and "recleaned 2" in out  # 4 new + the first batch again
     assert all(BRIEF not in t for t in _texts(db_path, "harbourpost.example"))
     assert _query(db_path, "select count(*) from detected")[0][0] == 4
+
+
+SHARED_AB = (
+    "The harbour master said the new rules on mooring fees would be reviewed at the end of "
+    "the season after complaints from fishermen and visiting sailors alike"
+)
+QUOTE_B = (
+    '"We have never seen a winter like it on this stretch of coast, and the sea wall will '
+    'need work before the spring tides," the county engineer told the meeting'
+)
+
+
+def test_reclean_of_one_outlet_touches_only_its_rows_and_clusters(tmp_path, db_path):
+    """Learning a line re-cleans two of harbourpost's documents: detection redoes exactly
+    those (and nothing of the other outlet, whose documents are earlier), rebuilds only the
+    clusters they are in, and ends where one run over everything ends."""
+    from .corpus import snapshot
+
+    _write(tmp_path / "b", "b0", f"{STORIES[4]} {SHARED_AB}. {QUOTE_B}.", extra="")
+    _write(tmp_path / "b", "b1", f"{QUOTE_B}. The shelters reopen on Monday.", extra="")
+    _write(tmp_path / "a1", "post0", f"{STORIES[0]} {SHARED_AB}.")
+    _write(tmp_path / "a1", "post1", STORIES[1])
+    for i in (2, 3):
+        _write(tmp_path / "a2", f"post{i}", STORIES[i])
+
+    assert cli("run", tmp_path / "b", "--outlet", "coastnews.example", "--db", db_path)[0] == 0
+    assert cli("run", tmp_path / "a1", "--outlet", "harbourpost.example", "--db", db_path)[0] == 0
+    coast = "(select doc_seq from articles where outlet = 'coastnews.example')"
+    detected = f"select doc_seq, detected_at, run_id from detected where doc_seq in {coast}"
+    occurrences = f"select * from occurrences where doc_seq in {coast} order by all"
+    before = (_query(db_path, detected), _query(db_path, occurrences))
+    b_pair = f"select * from doc_pairs where doc_a in {coast} and doc_b in {coast}"
+    b_pairs = _query(db_path, b_pair)
+    assert b_pairs and before[1]
+    con = duckdb.connect(str(db_path), read_only=True)
+    first_ab = con.execute(
+        "select count(*) from shared_passages where text like 'The harbour master said%'"
+    ).fetchall()
+    con.close()
+    assert first_ab == [(2,)]
+
+    code, out, err = cli("run", tmp_path / "a2", "--outlet", "harbourpost.example", "--db", db_path)
+    assert code == 0, err
+    assert "recleaned 2" in out and "redetected 2" in out
+    # the two re-cleaned and the two new documents; the other outlet's rows stay as they were
+    assert "documents 4" in out
+    assert (_query(db_path, detected), _query(db_path, occurrences)) == before
+    assert _query(db_path, b_pair) == b_pairs
+
+    # the same inputs ingested in the same order, cleaned and detected once
+    once = tmp_path / "once.duckdb"
+    for folder, outlet in (("b", "coastnews"), ("a1", "harbourpost"), ("a2", "harbourpost")):
+        code, _, err = cli(
+            "ingest", tmp_path / folder, "--outlet", f"{outlet}.example", "--db", once
+        )
+        assert code == 0, err
+    code, out, err = cli("clean", "--db", once)
+    assert code == 0 and "recleaned" not in out, err
+    assert cli("detect", "--db", once)[0] == 0
+    got, want = snapshot(db_path), snapshot(once)
+    for name in ("cleaned", "doc_pairs", "alignments", "occurrences", "passages"):
+        assert got[name] == want[name], name

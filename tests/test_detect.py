@@ -135,8 +135,43 @@ def test_parameters_are_recorded_and_mixing_is_refused(con, seeds):
     ).fetchall()
     assert params == [(64, 1, "affine32", "2.0.0")]
     other = Config(detect=DetectConfig(num_perm=128))
-    with pytest.raises(Exception, match="other detection parameters"):
+    with pytest.raises(Exception, match="made with other parameters"):
         detect.run(con, other)
+    # a threshold changes the stored pairs as much as a band layout does
+    with pytest.raises(Exception, match="made with other parameters"):
+        detect.run(con, Config(detect=DetectConfig(word_overlap=0.5)))
+    # the operational settings do not
+    detect.run(con, Config(detect=DetectConfig(batch_docs=2, workers=1)))
+
+
+def test_changed_parameters_after_an_interrupted_run_are_refused(tmp_path, seeds, monkeypatch):
+    """A run killed after its bands were stored (signatures, no `detected` rows) and re-run
+    with other parameters is refused with one line, and `detect --redo` recomputes."""
+    db_path = tmp_path / "news.duckdb"
+    assert cli("ingest", seeds, "--db", db_path)[0] == 0
+    assert cli("clean", "--db", db_path)[0] == 0
+    con = db.connect(db_path)
+    cfg = Config()
+    seqs = [r[0] for r in con.execute("select doc_seq from documents").fetchall()]
+    detect._store_sketches(  # what a run killed after step (1) leaves
+        con,
+        seqs,
+        cfg.detect,
+        detect.ensure_params(con, cfg.detect),
+        detect._Pool(cfg.detect),
+        detect.StageResult("detect"),
+    )
+    assert con.execute("select count(*) from detected").fetchall() == [(0,)]
+    con.close()
+    monkeypatch.setenv("NEWSDEDUP_DETECT_PASSAGE_ROWS", "3")
+    code, out, err = cli("detect", "--db", db_path)
+    assert code != 0 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "made with other parameters" in lines[0], err
+    assert "detect --redo" in lines[0] and "Traceback" not in err
+    code, out, err = cli("detect", "--redo", "--db", db_path)
+    assert code == 0, err
+    assert "reset 5" in out and "documents 5" in out
 
 
 def test_hot_bucket_links_each_document_to_a_bounded_number_of_partners(con, tmp_path):
