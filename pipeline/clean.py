@@ -7,6 +7,7 @@ import bisect
 import contextlib
 import dataclasses
 import functools
+import importlib.metadata
 import logging
 import os
 import re
@@ -29,7 +30,24 @@ from pipeline.workers import process_pool
 
 log = logging.getLogger(__name__)
 
-CLEANER_VERSION = "3"  # bumped when the rules change: `clean --redo` applies them
+# The rules' version, bumped when they change what they remove. Each cleaned row stores it
+# with the extractor's version (cleaner_version()); the clean stage and `status` count the
+# documents cleaned otherwise, and `clean --redo` re-cleans them.
+CLEANER_VERSION = "3"
+
+
+@functools.cache
+def cleaner_version() -> str:
+    """The rules' version and trafilatura's: either changes what a page cleans to."""
+    return f"{CLEANER_VERSION}+trafilatura-{importlib.metadata.version('trafilatura')}"
+
+
+def older_rules(con: duckdb.DuckDBPyConnection) -> int:
+    """Documents cleaned by other rules or another extractor than this code's."""
+    return con.execute(
+        "select count(*) from cleaned where cleaner_version <> ?", [cleaner_version()]
+    ).fetchall()[0][0]
+
 
 _TERMINAL = ".!?:;\"”’'…)]。！？」』）"
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -599,6 +617,14 @@ def run(
     if redo:
         with db.transaction(con):
             result.add("reset", reset(con))
+    elif older := older_rules(con):
+        result.add("older_rules", older)
+        log.warning(
+            "%d documents were cleaned by other rules (not %s); 'newsdedup clean --redo' "
+            "re-cleans them",
+            older,
+            cleaner_version(),
+        )
     attempts: dict[str, int] = {}
     with Cleaner(cfg.clean) as cleaner:
         # one pass over what is pending; documents that a pass re-queued (learning changed a
@@ -758,7 +784,7 @@ def insert_cleaned_sql(source: str, where: str = "") -> str:
     return f"""
         insert into cleaned
         select doc_id, clean_text, n_words, title, author, sitename, url, published_at,
-               '{CLEANER_VERSION}', current_timestamp
+               '{cleaner_version()}', current_timestamp
         from {source} {where}
     """
 

@@ -440,9 +440,12 @@ def status_cmd(
                         and doc_id not in (select doc_id from rejected_inputs where doc_id is not null))
                         as awaiting_clean,
                     (select count(*) from cleaned) - (select count(*) from detected) as awaiting_detect,
+                    (select count(*) from cleaned where cleaner_version <> $version)
+                        as cleaned_by_older_rules,
                     (select count(*) from reuse_clusters) as clusters,
                     (select count(*) from syndication) as syndicated_pairs
-                """
+                """,
+                {"version": clean.cleaner_version()},
             )
             cols = [d[0] for d in counts.description]
             row = counts.fetchall()[0]

@@ -234,3 +234,26 @@ def test_reclean_of_one_outlet_touches_only_its_rows_and_clusters(tmp_path, db_p
     got, want = snapshot(db_path), snapshot(once)
     for name in ("cleaned", "doc_pairs", "alignments", "occurrences", "passages"):
         assert got[name] == want[name], name
+
+
+def test_documents_cleaned_by_other_rules_are_counted_and_redone(tmp_path, db_path, caplog):
+    from pipeline.clean import cleaner_version
+
+    for i in range(2):
+        _write(tmp_path / "in", f"post{i}", STORIES[i])
+    assert cli("run", tmp_path / "in", "--outlet", "harbourpost.example", "--db", db_path)[0] == 0
+    versions = _query(db_path, "select distinct cleaner_version from cleaned")
+    assert versions == [(cleaner_version(),)] and "trafilatura-" in versions[0][0]
+    con = duckdb.connect(str(db_path))
+    con.execute(
+        "update cleaned set cleaner_version = '2' where doc_id in (select doc_id from cleaned limit 1)"
+    )
+    con.close()
+    code, out, _ = cli("status", "--format", "json", "--db", db_path)
+    assert code == 0 and json.loads(out)["counts"]["cleaned_by_older_rules"] == 1
+    code, out, err = cli("clean", "--db", db_path)
+    assert code == 0 and "older rules 1" in out, out
+    assert "'newsdedup clean --redo' re-cleans them" in caplog.text, err
+    assert cli("clean", "--redo", "--db", db_path)[0] == 0
+    code, out, _ = cli("status", "--format", "json", "--db", db_path)
+    assert json.loads(out)["counts"]["cleaned_by_older_rules"] == 0
