@@ -30,6 +30,7 @@ test: install $(VENV)/.ray
 lint: install
 	$(BIN)/ruff check pipeline tests bench
 	$(BIN)/ruff format --check pipeline tests bench
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python bench/bench_scale.py

@@ -69,7 +69,11 @@ def _compiled(language: str | None) -> tuple[tuple, tuple, _Alternation]:
     return (
         compiled,
         tuple((b.family, re.compile(b.pattern, flags(b.family)), b.to_end) for b in blocks),
-        _Alternation(tuple(rx for _, rx, _ in compiled), tuple(r.needs for r in line_rules)),
+        _Alternation(
+            tuple(rx for _, rx, _ in compiled),
+            tuple(r.needs for r in line_rules),
+            tuple(r.max_chars for r in line_rules),
+        ),
     )
 
 
@@ -77,8 +81,8 @@ class _Alternation:
     """Every line rule in one alternation, in table order: one C-level match per line finds
     the first rule that matches (group ``r<i>`` is rule i).
 
-    A rule that ends in ``$`` cannot match a line longer than its pattern's widest match, so
-    each line is tried only against the rules that could match a line of its length: a long
+    A rule that ends in ``$`` cannot match a line longer than its widest match (the rule's
+    max_chars), so each line is tried only against the rules that could match a line of its length: a long
     story paragraph meets a handful of rules instead of all of them. Rules with a `needs`
     text stay out of the alternation: they are tried alone, on lines that contain it.
     """
@@ -86,9 +90,14 @@ class _Alternation:
     # line lengths where the set of rules tried changes (each set compiles once per process)
     EDGES = (0, 100, 200, 400, 800)
 
-    def __init__(self, patterns: tuple[re.Pattern, ...], needs: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        patterns: tuple[re.Pattern, ...],
+        needs: tuple[str, ...],
+        widest: tuple[int | None, ...],
+    ) -> None:
         self.patterns = patterns
-        self.widest = [_widest_match(rx) for rx in patterns]
+        self.widest = list(widest)
         self.gated = [(i, n, patterns[i]) for i, n in enumerate(needs) if n]
         self._ungated = [not n for n in needs]
         self._by_edge: dict[int, re.Pattern | None] = {}
@@ -113,7 +122,7 @@ class _Alternation:
             self._by_edge[k] = re.compile("|".join(parts)) if parts else None
         combined = self._by_edge[k]
         m = combined.match(line) if combined is not None else None
-        found = int(m.lastgroup[1:]) if m is not None else None
+        found = int(m.lastgroup[1:]) if m is not None and m.lastgroup else None
         folded = None
         for i, needs, rx in self.gated:
             if found is not None and i > found:
@@ -122,32 +131,6 @@ class _Alternation:
             if needs in folded and rx.match(line):
                 return i
         return found
-
-
-def _widest_match(rx: re.Pattern) -> int | None:
-    """Longest string rx can match when it must end at ``$``; None when unbounded or unknown."""
-    from re import _constants, _parser  # the stdlib's own pattern parser (re.compile uses it)
-
-    def ends_at_end(items: list) -> bool:
-        if not items:
-            return False
-        op, arg = items[-1]
-        if op is _constants.AT:
-            return arg is _constants.AT_END
-        if op is _constants.BRANCH and len(items) == 1:
-            return all(ends_at_end(list(branch)) for branch in arg[1])
-        if op is _constants.SUBPATTERN:
-            return ends_at_end(list(arg[-1]))
-        return False
-
-    try:
-        parsed = _parser.parse(rx.pattern, rx.flags)
-        widest = parsed.getwidth()[1]
-    except Exception:  # noqa: BLE001 - a parser change only loses the shortcut
-        return None
-    if widest >= _constants.MAXREPEAT or not ends_at_end(list(parsed)):
-        return None
-    return widest
 
 
 def _first_rule(s: str, line_rules: tuple, combined: _Alternation) -> str | None:
@@ -279,9 +262,10 @@ def strip_boilerplate(
         if ln.kind != "caption":
             continue
         s = ln.text.strip()
-        j = _prev_nonblank(lines, i)
-        if j is None or lines[j].kind:
+        above_at = _prev_nonblank(lines, i)
+        if above_at is None or lines[above_at].kind:
             continue
+        j = above_at
         above = lines[j].text.strip()
         if _IMAGE_TAG_RE.match(s) and _is_label(above, 8):
             lines[j].kind = "caption"
@@ -444,6 +428,7 @@ _HTML_LANG_RE = re.compile(r"""<html[^>]*\blang\s*=\s*["']?([A-Za-z]{2,3})""", r
 def clean_html(html: str, url: str | None = None, title: str | None = None) -> CleanResult:
     """trafilatura extraction with metadata, then the same line rules as plain text."""
     import trafilatura
+    from trafilatura.settings import Document
     from trafilatura.utils import load_html
 
     tree = load_html(html)
@@ -463,12 +448,12 @@ def clean_html(html: str, url: str | None = None, title: str | None = None) -> C
         deduplicate=False,
         favor_precision=False,
     )
-    if doc is None or not (doc.text or "").strip():
+    if not isinstance(doc, Document) or not (doc.text or "").strip():
         return CleanResult(text="")
     meta_title = title or meta.title
     match = _HTML_LANG_RE.search(html[:5000])
     result = strip_boilerplate(
-        doc.text, title=meta_title, language=match.group(1) if match else None
+        doc.text or "", title=meta_title, language=match.group(1) if match else None
     )
     return dataclasses.replace(
         result,

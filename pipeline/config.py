@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,9 +149,9 @@ def _build(klass: type, raw: dict[str, Any]) -> Any:
     for name, value in raw.items():
         if name not in known:
             raise InputError(f"unknown setting {name!r} for {klass.__name__}")
-        default = known[name].default
+        kind: Callable[[Any], Any] = type(known[name].default)  # every default is plain
         try:
-            kwargs[name] = type(default)(value)
+            kwargs[name] = kind(value)
         except (TypeError, ValueError) as exc:
             raise InputError(f"setting {name}={value!r}: {exc}") from exc
     return klass(**kwargs)

@@ -478,8 +478,8 @@ def _detect_group(
     by_new: dict[int, tuple[list, list]] = {}
     for edge in passage_edges:
         by_new.setdefault(edge[0], ([], []))[0].append(edge)
-    for edge in doc_edges:
-        by_new.setdefault(edge[0], ([], []))[1].append(edge)
+    for doc_edge in doc_edges:
+        by_new.setdefault(doc_edge[0], ([], []))[1].append(doc_edge)
     batches = [group[i : i + cfg.batch_docs] for i in range(0, len(group), cfg.batch_docs)]
     # the texts of every document with a candidate, read in one pass (partners lie all over
     # the store: a read per batch would scan every clean text each time)
@@ -506,6 +506,7 @@ def _detect_group(
     upcoming = start(batches[0]) if batches else None
     for i, batch in enumerate(batches):
         wait, upcoming = upcoming, start(batches[i + 1]) if i + 1 < len(batches) else None
+        assert wait is not None  # batch i was started before
         with result.timed("align"):
             parts = wait()
         pair_rows = sorted((r for rows, _ in parts for r in rows), key=lambda r: (r[0], r[1]))
@@ -625,7 +626,8 @@ def _verify_and_align(
     for new, old in doc_edges:
         verified.setdefault((old, new), set()).add("doc")
 
-    pair_rows, span_rows = [], []
+    pair_rows: list[tuple] = []
+    span_rows: list[SpanRow] = []
     k = cfg.shingle_size
     sentence_params = cfg.sentence_params()
     regions: dict[int, list[tuple[int, int]]] = {}

@@ -213,8 +213,8 @@ def _clusters(con: duckdb.DuckDBPyConnection, caps: Caps) -> list[dict[str, Any]
         ],
     )
     by_cluster: dict[str, list[dict]] = {}
-    for occ in occurrences:
-        by_cluster.setdefault(occ["cluster_id"], []).append(occ)
+    for row in occurrences:
+        by_cluster.setdefault(row["cluster_id"], []).append(row)
     for c in clusters:
         occ = by_cluster.get(c["cluster_id"], [])
         c["text"] = _cut(c["text"], caps.words)

@@ -156,7 +156,7 @@ def _one_to_one(
     """At most one near-identical seed per sentence on each side: where a sentence repeats
     (a standfirst and the body), the seed that its neighbours' seeds follow on the same
     diagonal wins, then the more similar one."""
-    diag = collections.Counter()
+    diag: collections.Counter[int] = collections.Counter()
     for i, j in seeds:
         diag[j - i] += 1
 

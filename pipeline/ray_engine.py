@@ -113,9 +113,11 @@ class RayEngine:
         if not parts:
             return
         items = [{"src": str(p), "dest": str(dest / p.name)} for p in parts]
-        ds = ray.data.from_items(items, override_num_blocks=len(items))
-        ds = ds.map_batches(
-            _apply_shards,
+        shards = ray.data.from_items(items, override_num_blocks=len(items))
+        # Ray's annotations take a one-argument function; ours gets fn_kwargs too
+        apply: Any = _apply_shards
+        ds = shards.map_batches(
+            apply,
             fn_kwargs={"fn": fn, "kwargs": kwargs},
             batch_format="pyarrow",
             batch_size=1,

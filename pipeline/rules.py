@@ -26,6 +26,10 @@ class Rule(NamedTuple):
     # rule, so a pattern that must scan the whole line ("... contributed to this report")
     # costs a substring search on the other lines, not a regex pass
     needs: str = ""
+    # the longest line the pattern can match, when it ends in `$` and is bounded: longer
+    # lines skip the rule without a regex pass (tests/test_clean.py checks each figure
+    # against the pattern)
+    max_chars: int | None = None
 
 
 class Block(NamedTuple):
@@ -72,11 +76,12 @@ RULES: dict[str, tuple[Rule, ...]] = {
             rf"^(?:[\w.'’-]+\s+){{0,4}}[\w.'’-]+\s*/\s*(?:{AGENCIES})(?:\s+via\s+.{{1,40}})?\.?$",
             needs="/",
         ),
-        Rule("caption", rf"^(?:\(?(?:{AGENCIES})\)?)$"),
+        Rule("caption", rf"^(?:\(?(?:{AGENCIES})\)?)$", max_chars=18),
         Rule(
             "caption",
             r"^.{3,400}\bREUTERS/[A-Z][\w .'’-]{1,40}(?:/File(?: Photo)?)?\.?$",
             needs="reuters/",
+            max_chars=461,
         ),
         # copyright lines
         Rule(
@@ -105,6 +110,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
             "caption",
             r"^\(?(?:Photo|Picture|Image|Photograph)s? (?:by|courtesy of|via)\s.{1,100}$",
             20,
+            max_chars=125,
         ),
         Rule(
             "caption",
@@ -119,17 +125,20 @@ RULES: dict[str, tuple[Rule, ...]] = {
         Rule(
             "comments",
             r"^(?:Sign In or Register to comment|Log in to comment|Comments are closed|Show comments|View comments|Load (?:more )?comments|Add a comment|Post a comment|Leave a comment|Write a comment|Be the first to comment|View all comments|Hide comments)\.?$",
+            max_chars=31,
         ),
         Rule("comments", r"^(?:Show|View|Load) \d+ (?:more )?(?:replies|reply|comments?)$"),
         Rule(
             "comments",
             r"^(?:Comments|All comments) (?:are|will be) (?:moderated|closed|reviewed)\b.{0,200}$",
+            max_chars=230,
         ),
         Rule(
             "comments",
             r"^By (?:posting|commenting|submitting)\b.{0,200}\b(?:terms|rules|guidelines|policy)\b.{0,80}$",
+            max_chars=303,
         ),
-        Rule("comments", r"^Sort by\b.{0,40}$", 8),
+        Rule("comments", r"^Sort by\b.{0,40}$", 8, max_chars=47),
         Rule(
             "comments",
             r"^(?:Reply|Report|Like|Flag|Upvote|Downvote|Recommend)(?:\s*[|·•]?\s*(?:Reply|Report|Like|Share|Flag|Upvote|Downvote|Recommend|\d+))*$",
@@ -152,10 +161,15 @@ RULES: dict[str, tuple[Rule, ...]] = {
             "teaser",
             r"^(?:See|View|Watch) (?:more|all|the) (?:photos|pictures|pics|images|videos?|gallery)(?: (?:here|below))?\s*[:.…]*$",
         ),
-        Rule("teaser", r"^(?:Click here|Read the full story|Continue reading|Tap here)\b.{0,80}$"),
+        Rule(
+            "teaser",
+            r"^(?:Click here|Read the full story|Continue reading|Tap here)\b.{0,80}$",
+            max_chars=99,
+        ),
         Rule(
             "teaser",
             r"^.{3,200}\[(?:INSIGHT|VIDEO|MAPPED|POLL|PICTURES|PHOTOS|PICS|LATEST|REVEALED|ANALYSIS|LIVE|REPORT|SPECIAL|REACTION|COMMENT|EXPLAINED|QUIZ|GALLERY|OPINION|EXCLUSIVE)\]$",
+            max_chars=211,
         ),
         Rule(
             "teaser",
@@ -163,7 +177,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
             needs="link",
         ),
         # a widget's placeholder text: "Loading weather data ...", "Loading comments…"
-        Rule("nav", r"^Loading\b[\w ]{0,40}(?:\.\.\.|…)$", 6),
+        Rule("nav", r"^Loading\b[\w ]{0,40}(?:\.\.\.|…)$", 6, max_chars=50),
         # advertising chrome
         Rule(
             "advert",
@@ -173,6 +187,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
         Rule(
             "prompt",
             r"^(?:Sign in|Log in|Login|Register|Subscribe|Sign up)\b.{0,60}\b(?:comment|comments|newsletter|continue|free|account|inbox|alerts?|briefing|emails?)\b.{0,60}$",
+            max_chars=139,
         ),
         Rule(
             "prompt",
@@ -188,28 +203,40 @@ RULES: dict[str, tuple[Rule, ...]] = {
             "prompt",
             r"^.{0,60}\b(?:sign up|subscribe) (?:to|for) (?:our|the|my) .{0,40}newsletters?\b.{0,80}$",
             needs="newsletter",
+            max_chars=209,
         ),
-        Rule("prompt", r"^Already (?:a subscriber|have an account|registered)\?.{0,60}$"),
-        Rule("prompt", r"^(?:Download|Get) (?:our|the) .{0,30}\bapp\b.{0,60}$", 20),
+        Rule(
+            "prompt",
+            r"^Already (?:a subscriber|have an account|registered)\?.{0,60}$",
+            max_chars=84,
+        ),
+        Rule("prompt", r"^(?:Download|Get) (?:our|the) .{0,30}\bapp\b.{0,60}$", 20, max_chars=106),
         Rule(
             "prompt",
             r"^(?:Got a story|Have you got a story|Do you have a story|Got a news tip|Have a news tip|Have your say)\b.{0,200}$",
+            max_chars=220,
         ),
-        Rule("prompt", r"^We use your sign-up\b.{0,300}$"),
+        Rule("prompt", r"^We use your sign-up\b.{0,300}$", max_chars=319),
         Rule(
             "prompt",
             r"^(?:Invalid email|Something went wrong, please try again later|Thank you for subscribing|Thanks for subscribing|Listen to this article|Enable notifications)\b.{0,60}$",
+            max_chars=104,
         ),
         # trailers: source lines, wire credits, copyright
         Rule("trailer", r"^(?:source|sources)\s*:\s*\S.{0,80}$", 12),
         Rule(
             "trailer",
             r"^\((?:Reporting|Additional reporting|Writing|Editing|Compiled|Graphic|Production) by .{1,250}\)$",
+            max_chars=276,
         ),
         Rule(
-            "trailer", r"^(?:Additional )?Reporting by [^.]{1,150}(?:;|Editing by)[^.]{0,150}\.?$"
+            "trailer",
+            r"^(?:Additional )?Reporting by [^.]{1,150}(?:;|Editing by)[^.]{0,150}\.?$",
+            max_chars=335,
         ),
-        Rule("trailer", r"^(?:With )?additional reporting (?:by|from) .{1,120}$", 20),
+        Rule(
+            "trailer", r"^(?:With )?additional reporting (?:by|from) .{1,120}$", 20, max_chars=151
+        ),
         # "CNN's A, B and C contributed to this report.": any number of names
         Rule(
             "trailer",
@@ -218,15 +245,23 @@ RULES: dict[str, tuple[Rule, ...]] = {
             needs="contributed to this",
         ),
         Rule("trailer", rf"^[-–—]\s*(?:{AGENCIES}|CNN|BBC)\.?$"),
-        Rule("trailer", r"^.{0,80}\bAll rights reserved\.?$", needs="all rights reserved"),
+        Rule(
+            "trailer",
+            r"^.{0,80}\bAll rights reserved\.?$",
+            needs="all rights reserved",
+            max_chars=100,
+        ),
         Rule(
             "trailer",
             r"^This material may not be published, broadcast, rewritten,? or redistributed\.?$",
+            max_chars=75,
         ),
         Rule("trailer", r"^(?:Topics|Tags|Filed under|Categories|Related topics)\s*:.{0,200}$"),
-        Rule("trailer", r"^(?:Related topics|More about this story)$"),
+        Rule("trailer", r"^(?:Related topics|More about this story)$", max_chars=21),
         Rule(
-            "trailer", r"^(?:Contact|Email|E-mail) (?:the )?(?:author|reporter|writer|us)\b.{0,80}$"
+            "trailer",
+            r"^(?:Contact|Email|E-mail) (?:the )?(?:author|reporter|writer|us)\b.{0,80}$",
+            max_chars=100,
         ),
         # "Write to Jane Doe at jane.doe@example.com": a contact line ending in the address
         Rule(
@@ -247,6 +282,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
         Rule(
             "update_note",
             r"^This (?:report|story|article|post|piece) (?:has been|was) (?:updated|amended|corrected)\b.{0,300}$",
+            max_chars=331,
         ),
         Rule(
             "update_note",

@@ -88,7 +88,7 @@ def gunzip_capped(raw: bytes, limit: int) -> tuple[bytes, str | None]:
     pos = 0
     while pos < len(raw):
         d = zlib.decompressobj(wbits=31)
-        buf = memoryview(raw)[pos:]
+        buf: bytes | memoryview = memoryview(raw)[pos:]
         try:
             while True:
                 chunk = d.decompress(buf, limit + 1 - len(out))

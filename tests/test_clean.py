@@ -196,3 +196,43 @@ def test_rules_tried_by_line_length_pick_the_rule_trying_all_would():
         assert alternation.first(s) == first, s
         found += first is not None
     assert found > 30
+
+
+def _widest_match(pattern: str, flags: int) -> int | None:
+    """Longest string the pattern can match when it must end at `$` (None: unbounded or not
+    anchored), from the stdlib's own pattern parser: only this test reads it."""
+    _constants = pytest.importorskip("re._constants")
+    _parser = pytest.importorskip("re._parser")
+
+    def ends_at_end(items: list) -> bool:
+        if not items:
+            return False
+        op, arg = items[-1]
+        if op is _constants.AT:
+            return arg is _constants.AT_END
+        if op is _constants.BRANCH and len(items) == 1:
+            return all(ends_at_end(list(branch)) for branch in arg[1])
+        if op is _constants.SUBPATTERN:
+            return ends_at_end(list(arg[-1]))
+        return False
+
+    parsed = _parser.parse(pattern, flags)
+    widest = parsed.getwidth()[1]
+    if widest >= _constants.MAXREPEAT or not ends_at_end(list(parsed)):
+        return None
+    return widest
+
+
+def test_each_rules_max_chars_is_its_patterns_widest_match():
+    """The length shortcut of the rule pass trusts max_chars: a figure below the widest
+    match would keep boilerplate, a missing one only costs time."""
+    import re
+
+    from pipeline import rules
+
+    for table in rules.RULES.values():
+        for rule in table:
+            if not isinstance(rule, rules.Rule):
+                continue
+            flags = 0 if rule.family in rules.CASE_SENSITIVE else re.I
+            assert rule.max_chars == _widest_match(rule.pattern, flags), rule.pattern
