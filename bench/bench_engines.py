@@ -6,8 +6,9 @@ with navigation, an outlet footer line that is learned as boilerplate, and a cop
 line) with a manifest of outlets and dates, then:
 
 - local: ``python -m pipeline run DIR`` (the stage-by-stage run, process pools over all cores);
-- ray, 1 and 2 workers: a local Ray instance with that many CPUs, ``engine.run_sharded``
-  timed step by step (Ray's start-up reported apart);
+- ray, 1 and 2 workers: a local Ray instance with that many CPUs as the executor of the
+  clean and detect stages (every batch on Ray), timed stage by stage (Ray's start-up and
+  the workers' first imports reported apart);
 and checks every view of each Ray store equals the local one, row for row. Then the figures
 the 100-million plan in BENCHMARKS.md scales: rows per document in each table, and the
 seconds per document of each step.
@@ -119,70 +120,64 @@ def table_stats(path: Path) -> dict[str, float]:
 
 
 def per_doc_cost(corpus: Path, n: int = 400) -> tuple[float, float]:
-    """CPU seconds per document of the two pure per-document functions, one core, in-process."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from pipeline import detect, engine
+    """CPU seconds per document of the two per-document steps, one core, in-process:
+    extraction and rules (clean), passages, signatures and band keys (detect's sketch)."""
+    from pipeline import clean, detect
     from pipeline.config import Config
+    from pipeline.sketch import TokenHasher
 
     cfg = Config()
-    files = sorted(corpus.glob("*.html"))[:n]
-    table = pa.table(
-        {"file_no": pa.array(range(len(files)), pa.int64()), "path": [str(f) for f in files]}
-    )
+    pages = [f.read_bytes() for f in sorted(corpus.glob("*.html"))[:n]]
     t = time.process_time()
-    read = engine.read_shard(table, cfg, None)
-    t_read = time.process_time() - t
-    docs = read.filter(pc.equal(read["kind"], "doc"))
-    docs = docs.append_column("doc_seq", pa.array(range(1, docs.num_rows + 1), pa.int64()))
+    done = clean._clean_many([(raw, "html", None, None, cfg.clean.max_bytes) for raw in pages])
+    t_clean = time.process_time() - t
+    texts = [d.text for d in done if not isinstance(d, str)]
     t = time.process_time()
-    engine.finish_shard(docs, {}, cfg.clean, cfg.detect, detect.param_id(cfg.detect))
-    t_finish = time.process_time() - t
-    return t_read / docs.num_rows, t_finish / docs.num_rows
+    hasher = TokenHasher()
+    sketches = [detect.sketch_document(i, text, cfg.detect, hasher) for i, text in enumerate(texts)]
+    detect.sketch_tables(sketches, cfg.detect, detect.param_id(cfg.detect))
+    t_sketch = time.process_time() - t
+    return t_clean / len(pages), t_sketch / max(len(texts), 1)
 
 
 def child(args: argparse.Namespace) -> None:
-    """One Ray run in this process: start-up, then the sharded run step by step (JSON out)."""
-    import pyarrow as pa
+    """One Ray run in this process: start-up, then the stages with Ray as their executor
+    (JSON out)."""
+    import dataclasses
 
-    from pipeline import db, engine
+    from pipeline import clean, db, detect, ingest
     from pipeline.config import Config
-    from pipeline.ray_engine import RayEngine
+    from pipeline.ray_engine import RayExecutor
 
+    base = Config()
+    # every batch on Ray, however small: this measures Ray, not the in-process shortcut
+    cfg = dataclasses.replace(
+        base,
+        clean=dataclasses.replace(base.clean, pool_min_docs=0),
+        detect=dataclasses.replace(base.detect, pool_min_docs=0),
+    )
     t = time.perf_counter()
     timings: dict[str, float] = {}
-    with RayEngine(num_cpus=args.child_workers) as mapper:
+    with RayExecutor(num_cpus=args.child_workers) as executor:
         timings["ray_start"] = time.perf_counter() - t
         # warm-up: every worker process imports the pipeline (trafilatura, numpy: ~3 s each)
         # once per job; a long-lived cluster pays it once, not per run
         t = time.perf_counter()
-        warm = args.child_db.parent / "warm"
-        shutil.rmtree(warm, ignore_errors=True)
-        files = sorted(args.child_corpus.glob("*.html"))[: 2 * mapper.workers]
-        engine._write_shards(
-            [
-                pa.table({"file_no": pa.array([i], pa.int64()), "path": [str(f)]})
-                for i, f in enumerate(files)
-            ],
-            warm / "in",
-        )
-        mapper.map_parquet(
-            engine.read_shard, {"cfg": Config(), "outlet": None}, warm / "in", warm / "out"
-        )
-        shutil.rmtree(warm)
+        pages = [f.read_bytes() for f in sorted(args.child_corpus.glob("*.html"))[:4]]
+        jobs = [[(raw, "html", None, None, cfg.clean.max_bytes)] for raw in pages]
+        executor.map(clean._clean_many, jobs * executor.workers)()
         timings["warm_up"] = time.perf_counter() - t
         con = db.connect(args.child_db)
         try:
             t = time.perf_counter()
-            engine.run_sharded(
-                con,
-                Config(),
-                [args.child_corpus],
-                mapper,
-                args.child_db.parent / "work",
-                timings=timings,
-            )
+            for stage in (
+                lambda: ingest.run(con, cfg, [args.child_corpus]),
+                lambda: clean.run(con, cfg, executor=executor),
+                lambda: detect.run(con, cfg, executor=executor),
+            ):
+                t_stage = time.perf_counter()
+                result = stage()
+                timings[result.stage] = time.perf_counter() - t_stage
             timings["run"] = time.perf_counter() - t
         finally:
             con.close()
@@ -260,8 +255,8 @@ def main() -> None:
             )
         read_s, finish_s = per_doc_cost(corpus)
         print(
-            f"one core, CPU time per document: read + extract + rules {read_s * 1000:.2f} ms, "
-            f"learned lines + passages + signatures + bands {finish_s * 1000:.2f} ms"
+            f"one core, CPU time per document: extract + rules {read_s * 1000:.2f} ms, "
+            f"passages + signatures + bands {finish_s * 1000:.2f} ms"
         )
         print(
             f"load average during the runs: {os.getloadavg()[0]:.2f} (1 min), {os.getloadavg()[2]:.2f} (15 min)"

@@ -9,11 +9,9 @@ import dataclasses
 import functools
 import importlib.metadata
 import logging
-import os
 import re
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,8 +23,8 @@ from pipeline import boilerplate, db, rules
 from pipeline.config import CleanConfig, Config
 from pipeline.decode import DecodeError, decode_bytes, looks_binary
 from pipeline.errors import InputError
+from pipeline.executor import Executor, Sized
 from pipeline.records import CleanResult, Rejection, Removal, StageResult
-from pipeline.workers import process_pool
 
 log = logging.getLogger(__name__)
 
@@ -516,6 +514,10 @@ def clean_document(
     return strip_boilerplate(text, title=title)
 
 
+def _clean_many(items: list[tuple[bytes, str, str | None, str | None, int]]) -> list:
+    return [_clean_one(it) for it in items]
+
+
 def _clean_one(item: tuple[bytes, str, str | None, str | None, int]) -> CleanResult | str:
     """Worker: one document, a DecodeError turned into its message (picklable)."""
     try:
@@ -528,12 +530,13 @@ _TEXT_PER_PAGE = 40  # plain-text documents cleaned in the time of one HTML page
 
 
 class Cleaner:
-    """clean_document over many documents: serial for small batches, a process pool otherwise."""
+    """clean_document over many documents through an executor (pipeline.executor): inline
+    for small batches, the executor's workers otherwise."""
 
-    def __init__(self, cfg: CleanConfig) -> None:
+    def __init__(self, cfg: CleanConfig, executor: Executor | None = None) -> None:
         self.cfg = cfg
-        self.workers = cfg.workers or os.cpu_count() or 1
-        self._pool: ProcessPoolExecutor | None = None
+        self._sized = Sized(executor, cfg.workers, cfg.pool_min_docs)
+        self.workers = self._sized.workers
 
     def map(self, items: list[tuple[bytes, str, str | None, str | None, int]]) -> list:
         return self.submit(items)()
@@ -543,22 +546,17 @@ class Cleaner:
     ) -> Callable[[], list]:
         """Start cleaning items; the returned function waits for and returns the outcomes.
 
-        With a pool, the caller stores the previous batch while this one is cleaned.
+        With workers, the caller stores the previous batch while this one is cleaned.
         """
-        # a pool pays off past pool_min_docs HTML pages; plain text is ~40x cheaper to clean
+        # workers pay off past pool_min_docs HTML pages; plain text is ~40x cheaper to clean
         weight = sum(1.0 if it[1] == "html" else 1 / _TEXT_PER_PAGE for it in items)
-        if self.workers < 2 or weight < self.cfg.pool_min_docs:
-            return lambda: [_clean_one(it) for it in items]
-        if self._pool is None:
-            self._pool = process_pool(self.workers)
-        chunk = max(1, min(16, len(items) // (self.workers * 4)))
-        results = self._pool.map(_clean_one, items, chunksize=chunk)
-        return lambda: list(results)
+        executor = self._sized.over(weight)
+        size = max(1, min(16, len(items) // (executor.workers * 4)))
+        wait = executor.map(_clean_many, [items[i : i + size] for i in range(0, len(items), size)])
+        return lambda: [outcome for part in wait() for outcome in part]
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        self._sized.close()
 
     def __enter__(self) -> Cleaner:
         return self
@@ -595,7 +593,11 @@ def reset(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def run(
-    con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None, redo: bool = False
+    con: duckdb.DuckDBPyConnection,
+    cfg: Config,
+    run_id: str | None = None,
+    redo: bool = False,
+    executor: Executor | None = None,
 ) -> StageResult:
     """Clean every ingested document not yet cleaned; with redo, everything again."""
     result = StageResult("clean")
@@ -611,7 +613,7 @@ def run(
             cleaner_version(),
         )
     attempts: dict[str, int] = {}
-    with Cleaner(cfg.clean) as cleaner:
+    with Cleaner(cfg.clean, executor) as cleaner:
         # one pass over what is pending; documents that a pass re-queued (learning changed a
         # line they carry) make the next pass, and each is cleaned at most twice a run
         while True:

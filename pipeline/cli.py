@@ -317,15 +317,6 @@ def run_cmd(
             help="Ray cluster to connect to (ray.init address); default: start a local instance.",
         ),
     ] = None,
-    work_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--work-dir",
-            help="Where --engine ray writes its Parquet shards (on a cluster: a shared path); "
-            "default: next to the database. Removed after the run.",
-            file_okay=False,
-        ),
-    ] = None,
     db_path: DbOption = DEFAULT_DB,
 ) -> None:
     """Ingest, clean and detect in one batch: the command a scheduled job calls.
@@ -333,30 +324,19 @@ def run_cmd(
     Idempotent: running it again on the same inputs adds nothing. Exit codes: 0 ok,
     1 failed, 2 usage, 3 some inputs rejected (the rest went through), 75 database busy.
     """
-    if engine is EngineName.local and (address or work_dir):
-        raise typer.BadParameter("only with --engine ray", param_hint="--address/--work-dir")
+    if engine is EngineName.local and address:
+        raise typer.BadParameter("only with --engine ray", param_hint="--address")
     with _errors(), contextlib.ExitStack() as stack:
-        mapper = None
+        executor = None
         if engine is EngineName.ray:
-            from pipeline import engine as engines
             from pipeline import ray_engine
 
             # Ray first: a missing extra or an unreachable cluster never holds the database
-            mapper = stack.enter_context(ray_engine.RayEngine(address))
+            executor = stack.enter_context(ray_engine.RayExecutor(address))
         with _run(db_path, "run", [str(p) for p in paths]) as (con, run_id, cfg, counts):
-            if mapper is not None:
-                work = work_dir or db_path.parent / f".{db_path.name}.work"
-                results = engines.run_sharded(
-                    con, cfg, paths, mapper, work, outlet=outlet, run_id=run_id
-                )
-                for result in results:
-                    _report_stage(result, counts, con)
-            else:
-                _report_stage(
-                    ingest.run(con, cfg, paths, outlet=outlet, run_id=run_id), counts, con
-                )
-                _report_stage(clean.run(con, cfg, run_id=run_id), counts, con)
-                _report_stage(detect.run(con, cfg, run_id=run_id), counts, con)
+            _report_stage(ingest.run(con, cfg, paths, outlet=outlet, run_id=run_id), counts, con)
+            _report_stage(clean.run(con, cfg, run_id=run_id, executor=executor), counts, con)
+            _report_stage(detect.run(con, cfg, run_id=run_id, executor=executor), counts, con)
     _exit_for(counts)
 
 

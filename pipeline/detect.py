@@ -20,9 +20,7 @@ import hashlib
 import importlib.metadata
 import json
 import logging
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import duckdb
@@ -33,6 +31,7 @@ from pipeline import cluster, db
 from pipeline.align import align
 from pipeline.config import Config, DetectConfig
 from pipeline.errors import PipelineError
+from pipeline.executor import Executor, Sized
 from pipeline.paraphrase import SentenceView
 from pipeline.records import Span, StageResult
 from pipeline.sketch import (
@@ -51,7 +50,6 @@ from pipeline.text import (
     tokenize,
     words_only,
 )
-from pipeline.workers import process_pool
 
 log = logging.getLogger(__name__)
 
@@ -201,31 +199,6 @@ def _align_job(job: _AlignJob, cfg: DetectConfig) -> tuple[list[tuple], list[Spa
     }
     outlets = {seq: outlet for seq, (outlet, _) in job.texts.items()}
     return _verify_and_align(job.passage_edges, job.doc_edges, sketches, outlets, hasher, cfg)
-
-
-class _Pool:
-    """Per-document work over all cores: in-process below `pool_min_docs`, else a process
-    pool started on first use and shared by the steps of a run."""
-
-    def __init__(self, cfg: DetectConfig) -> None:
-        self.cfg = cfg
-        self.workers = cfg.workers or os.cpu_count() or 1
-        self._pool: ProcessPoolExecutor | None = None
-
-    def use_for(self, n_docs: int) -> bool:
-        return self.workers >= 2 and n_docs >= self.cfg.pool_min_docs
-
-    def map(self, fn: Callable, jobs: list, *args: object) -> Callable[[], list]:
-        """Start fn(job, *args) for every job; the returned function waits for the results."""
-        if self._pool is None:
-            self._pool = process_pool(self.workers)
-        results = self._pool.map(fn, jobs, *([a] * len(jobs) for a in args))
-        return lambda: list(results)
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
 
 
 def _split(items: list, parts: int) -> list[list]:
@@ -378,7 +351,11 @@ def reset(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def run(
-    con: duckdb.DuckDBPyConnection, cfg: Config, run_id: str | None = None, redo: bool = False
+    con: duckdb.DuckDBPyConnection,
+    cfg: Config,
+    run_id: str | None = None,
+    redo: bool = False,
+    executor: Executor | None = None,
 ) -> StageResult:
     """Find reuse for every cleaned document not yet processed, against everything stored.
 
@@ -411,7 +388,7 @@ def run(
         """
     ).fetchall()
     seqs = [r[0] for r in pending]
-    pool = _Pool(dcfg)
+    pool = Sized(executor, dcfg.workers, dcfg.pool_min_docs)
     try:
         _store_sketches(con, seqs, dcfg, pid, pool, result)
         for g in range(0, len(seqs), dcfg.join_docs):
@@ -426,10 +403,10 @@ def _store_sketches(
     seqs: list[int],
     cfg: DetectConfig,
     pid: str,
-    pool: _Pool,
+    pool: Sized,
     result: StageResult,
 ) -> None:
-    """Store the table rows of the documents in seqs that have none (an engine or a killed
+    """Store the table rows of the documents in seqs that have none (a killed
     run may have stored some); the next batches are sketched while this one is stored."""
     with result.timed("read"):
         stored = _sketched(con, seqs)
@@ -440,9 +417,9 @@ def _store_sketches(
         with result.timed("read"):
             texts = _texts(con, batch)
         items = [(s, texts[s][1]) for s in batch]
-        if not pool.use_for(len(items)):
+        if not pool.pays(len(items)):
             return lambda: [_sketch_chunk(items, cfg, pid)]
-        return pool.map(_sketch_chunk, _split(items, pool.workers * 4), cfg, pid)
+        return pool.executor.map(_sketch_chunk, _split(items, pool.workers * 4), cfg, pid)
 
     # two batches queued on the pool ahead of the one being stored: the workers never
     # wait for the parent's inserts
@@ -466,7 +443,7 @@ def _detect_group(
     con: duckdb.DuckDBPyConnection,
     group: list[int],
     cfg: DetectConfig,
-    pool: _Pool,
+    pool: Sized,
     result: StageResult,
     run_id: str | None,
 ) -> None:
@@ -497,11 +474,12 @@ def _detect_group(
 
     def start(batch: list[int]) -> Callable[[], list]:
         whole = job([seq for seq in batch if seq in by_new])
-        if not pool.use_for(len(whole.texts)):
+        if not pool.pays(len(whole.texts)):
             return lambda: [_align_job(whole, cfg)]
         news = sorted({e[0] for e in whole.passage_edges} | {e[0] for e in whole.doc_edges})
         # few parts: a document a part's candidates share is sketched once per part
-        return pool.map(_align_job, [job(part) for part in _split(news, pool.workers * 2)], cfg)
+        parts = [job(part) for part in _split(news, pool.workers * 2)]
+        return pool.executor.map(_align_job, parts, cfg)
 
     upcoming = start(batches[0]) if batches else None
     for i, batch in enumerate(batches):
@@ -687,7 +665,7 @@ def sketch_tables(
 ) -> dict[str, pa.Table]:
     """Pure: the passages, passage_bands, doc_bands and doc_signatures rows of some sketches.
 
-    Rows follow the order of `sketches`, document by document (pipeline.engine relies on it).
+    Rows follow the order of `sketches`, document by document.
     """
     flat = [ps for s in sketches for ps in s.passage_shingles]
     sigs = signatures(flat, cfg.num_perm, cfg.seed, cfg.scheme)

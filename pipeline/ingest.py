@@ -134,8 +134,8 @@ def _meta_from(record: dict) -> InputMeta:
 _Folder = tuple[str, frozenset[str]]  # a resolved folder and the names of its symlinks
 _Listing = tuple[frozenset[str], frozenset[str]]  # a folder's .json names, its symlinks' names
 _Stamps = dict[str, tuple[int, int, int, int, int]]
-# Kept per process, while unchanged: every shard of the sharded engine (64 files) starts a
-# MetadataIndex and would otherwise list the folder and parse the manifest again.
+# Kept per process, while unchanged: every ingest run starts a MetadataIndex and would
+# otherwise list the folder and parse the manifest again.
 _MANIFESTS: dict[str, tuple[_Stamps, dict[str, dict]]] = {}
 _MANIFESTS_MAX = 8
 _LISTINGS: dict[str, tuple[_Stamps, _Listing]] = {}

@@ -1,23 +1,20 @@
-"""The Ray engine: the per-document work on a Ray cluster's workers (extra `newsdedup[ray]`).
+"""The Ray executor: the stages' per-document work on a Ray cluster (extra `newsdedup[ray]`).
 
-Ray Data reads the Parquet shards `pipeline.engine.run_sharded` writes (the input file list,
-then the rule-cleaned documents), runs the pure functions `read_shard` / `finish_shard` on
-the workers and writes Parquet shards back; the global steps stay in DuckDB on the driver.
-Without an address a local Ray instance is started (and stopped) on this machine. On a
-multi-node cluster every node needs newsdedup installed, the inputs and the work directory
-on a path they all see (a shared file system).
+`--engine ray` gives the clean and detect stages this executor instead of the local process
+pool (pipeline.executor): each job becomes a Ray task running the same pure function, and
+the stages store the results as they always do, so the rows are the same. Without an
+address a local Ray instance is started (and stopped) on this machine. On a multi-node
+cluster every node needs newsdedup installed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import pyarrow as pa
-
 from pipeline.errors import EXIT_USAGE, PipelineError
+from pipeline.executor import Wait
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +40,9 @@ def require() -> Any:
     return ray
 
 
-class RayEngine:
-    """A Mapper (see pipeline.engine) on Ray Data; a context manager that owns the connection.
+class RayExecutor:
+    """An executor (pipeline.executor) of Ray tasks; a context manager that owns the
+    connection.
 
     `address` connects to a running cluster (ray.init(address=...)); without it a local
     instance with `num_cpus` CPUs (0: all) is started. An instance already initialised in
@@ -58,8 +56,9 @@ class RayEngine:
         self.num_cpus = num_cpus
         self.workers = 1
         self._started = False
+        self._remote: dict[Callable[..., Any], Any] = {}
 
-    def __enter__(self) -> RayEngine:
+    def __enter__(self) -> RayExecutor:
         ray = require()
         if not ray.is_initialized():
             kwargs: dict[str, Any] = {
@@ -79,62 +78,27 @@ class RayEngine:
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise PipelineError(f"cannot start or reach Ray{where}: {first}") from None
             self._started = True
-        for name in ("ray", "ray.data"):
-            logging.getLogger(name).setLevel(logging.ERROR)  # its notes are not ours to print
-        ctx = ray.data.DataContext.get_current()
-        ctx.enable_progress_bars = False
-        ctx.print_on_execution_start = False
+        logging.getLogger("ray").setLevel(logging.ERROR)  # its notes are not ours to print
         self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def map(self, fn: Callable[..., Any], jobs: Sequence[Any], *args: Any) -> Wait:
+        """One Ray task per job; the shared arguments go to the object store once."""
+        import ray
+
+        if fn not in self._remote:
+            self._remote[fn] = ray.remote(fn)
+        task = self._remote[fn]
+        shared = [ray.put(a) for a in args]
+        refs = [task.remote(job, *shared) for job in jobs]
+        return lambda: list(ray.get(refs))
+
+    def close(self) -> None:
         if self._started:
             import ray
 
             ray.shutdown()
             self._started = False
-
-    def map_parquet(
-        self, fn: Callable[..., pa.Table], kwargs: dict[str, Any], src: Path, dest: Path
-    ) -> None:
-        """fn over every shard of src, one Ray Data task per shard; one Parquet file each in dest.
-
-        The dataset is the list of shards, one block each, and every task reads its shard and
-        writes its output itself (`engine.apply_file`, the same as the process pool): the
-        parallelism is the shard count, whatever the shards' size on disk (Ray's
-        `read_parquet` merges small files into one read task, and our input shards are small:
-        a list of file paths), and no path goes through fsspec (its HTTP support needs
-        aiohttp, which ray[data] does not install).
-        """
-        import ray
-
-        parts = sorted(src.glob("*.parquet"))
-        dest.mkdir(parents=True, exist_ok=True)
-        if not parts:
-            return
-        items = [{"src": str(p), "dest": str(dest / p.name)} for p in parts]
-        shards = ray.data.from_items(items, override_num_blocks=len(items))
-        # Ray's annotations take a one-argument function; ours gets fn_kwargs too
-        apply: Any = _apply_shards
-        ds = shards.map_batches(
-            apply,
-            fn_kwargs={"fn": fn, "kwargs": kwargs},
-            batch_format="pyarrow",
-            batch_size=1,
-        )
-        done = sum(r["rows"] for r in ds.take_all())
-        log.info("%s: %d shards, %d rows out", getattr(fn, "__name__", fn), len(items), done)
-
-
-def _apply_shards(
-    shards: pa.Table, fn: Callable[..., pa.Table], kwargs: dict[str, Any]
-) -> pa.Table:
-    from pipeline.engine import apply_file
-
-    rows = [
-        apply_file(fn, kwargs, src, dest)
-        for src, dest in zip(
-            shards.column("src").to_pylist(), shards.column("dest").to_pylist(), strict=True
-        )
-    ]
-    return pa.table({"rows": pa.array(rows, pa.int64())})

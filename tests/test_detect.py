@@ -5,6 +5,7 @@ import pytest
 
 from pipeline import clean, db, detect, ingest
 from pipeline.config import Config, DetectConfig
+from pipeline.executor import Sized
 
 from .conftest import FIXTURES, LETTER_SENTENCE, cli
 
@@ -158,7 +159,7 @@ def test_changed_parameters_after_an_interrupted_run_are_refused(tmp_path, seeds
         seqs,
         cfg.detect,
         detect.ensure_params(con, cfg.detect),
-        detect._Pool(cfg.detect),
+        Sized(None, cfg.detect.workers, cfg.detect.pool_min_docs),
         detect.StageResult("detect"),
     )
     assert con.execute("select count(*) from detected").fetchall() == [(0,)]

@@ -1,5 +1,5 @@
-"""Engines: the sharded run (per-document work on a process pool or on Ray, global steps in
-DuckDB) leaves the same tables and views as the stage-by-stage local run, row for row."""
+"""Executors: the per-document work inline, on a process pool or on Ray leaves the same
+tables and views, row for row (the stages are the same; only the executor differs)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from pipeline import db, engine
-from pipeline.config import Config
 
 from .conftest import FIXTURES, SEEDS, cli
 from .corpus import mixed_corpus, snapshot, write_jsonl
@@ -70,18 +67,30 @@ def test_corpus_exercises_every_step(local_run):
     assert stages == {"ingest", "clean"}
 
 
-def test_sharded_run_on_a_process_pool_equals_the_local_run(corpus, local_run, tmp_path):
+def _summary(out: str) -> list[str]:
+    return [
+        line for line in out.splitlines() if line.split(":")[0] in ("ingest", "clean", "detect")
+    ]
+
+
+def test_run_on_a_process_pool_equals_the_inline_run(corpus, local_run, tmp_path, monkeypatch):
+    """Every batch on the pool (no size threshold), then everything in one process."""
+    want, local_out = local_run
+    monkeypatch.setenv("NEWSDEDUP_CLEAN_POOL_MIN_DOCS", "0")
+    monkeypatch.setenv("NEWSDEDUP_DETECT_POOL_MIN_DOCS", "0")
+    monkeypatch.setenv("NEWSDEDUP_CLEAN_WORKERS", "2")
+    monkeypatch.setenv("NEWSDEDUP_DETECT_WORKERS", "2")
     path = tmp_path / "pool.duckdb"
-    con = db.connect(path)
-    try:
-        results = engine.run_sharded(
-            con, Config(), [corpus, SEEDS], engine.PoolMapper(2), tmp_path / "work"
-        )
-    finally:
-        con.close()
-    assert [r.stage for r in results] == ["ingest", "clean", "detect"]
-    assert not (tmp_path / "work").exists()  # shards removed, and the empty work dir
-    _check_same(snapshot(path), local_run[0])
+    code, out, err = cli("run", corpus, SEEDS, "--db", path)
+    assert code == 3, err
+    assert _summary(out) == _summary(local_out)
+    _check_same(snapshot(path), want)
+    monkeypatch.setenv("NEWSDEDUP_CLEAN_WORKERS", "1")
+    monkeypatch.setenv("NEWSDEDUP_DETECT_WORKERS", "1")
+    path = tmp_path / "inline.duckdb"
+    code, out, err = cli("run", corpus, SEEDS, "--db", path)
+    assert code == 3, err
+    _check_same(snapshot(path), want)
 
 
 def test_engine_ray_without_the_extra_is_one_line_and_usage_exit(tmp_path):
@@ -118,19 +127,32 @@ def ray_local():
 
 
 def test_ray_run_equals_the_local_run_and_again_adds_nothing(
-    corpus, local_run, ray_local, tmp_path
+    corpus, local_run, ray_local, tmp_path, monkeypatch
 ):
+    # every batch on Ray, however small (the thresholds keep small batches in-process)
+    monkeypatch.setenv("NEWSDEDUP_CLEAN_POOL_MIN_DOCS", "0")
+    monkeypatch.setenv("NEWSDEDUP_DETECT_POOL_MIN_DOCS", "0")
+    tasks = []
+    from pipeline import ray_engine
+
+    real_map = ray_engine.RayExecutor.map
+
+    def counting_map(self, fn, jobs, *args):
+        tasks.append((fn.__name__, len(jobs)))
+        return real_map(self, fn, jobs, *args)
+
+    monkeypatch.setattr(ray_engine.RayExecutor, "map", counting_map)
     path = tmp_path / "ray.duckdb"
     code, out, err = cli("run", corpus, SEEDS, "--engine", "ray", "--db", path)
     assert code == 3, err
     want, local_out = local_run
-    ingested = [line for line in out.splitlines() if line.startswith("ingest:")]
-    assert "ingested 3" in ingested[0] and ingested[0].count("ingested") == 1
+    assert _summary(out) == _summary(local_out)
     _check_same(snapshot(path), want)
+    # the clean and detect stages' work ran as Ray tasks
+    assert {name for name, _ in tasks} == {"_clean_many", "_sketch_chunk", "_align_job"}, tasks
     summary = json.loads(cli("status", "--format", "json", "--db", path)[1])
     assert summary["counts"]["awaiting_detect"] == 0
     # the same inputs again: nothing new, nothing changed
     code, out, err = cli("run", corpus, SEEDS, "--engine", "ray", "--db", path)
     assert code == 3 and "ingested 0" in out, err
     _check_same(snapshot(path), want)
-    assert not (tmp_path / ".ray.duckdb.work").exists()
