@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import clean  # noqa: E402
+from pipeline import clean, evaluate, extract  # noqa: E402
 from pipeline.config import CleanConfig  # noqa: E402
 
 Pair = tuple[str, str, bytes, str]  # name, format, page bytes, expected text
@@ -128,14 +128,14 @@ def quality(
     ours_html = [0, 0, 0]
     for name, fmt, raw, expected in pairs:
         try:
-            text = clean.clean_document(raw, fmt, None, None).text
+            text = extract.clean_document(raw, fmt, None, None).text
         except clean.DecodeError:
             text = ""
-        counts = clean.token_prf(expected, text)
+        counts = evaluate.token_prf(expected, text)
         ours = [a + b for a, b in zip(ours, counts, strict=True)]
         if fmt == "html":
             ours_html = [a + b for a, b in zip(ours_html, counts, strict=True)]
-            base_counts = clean.token_prf(expected, _extract(raw))
+            base_counts = evaluate.token_prf(expected, _extract(raw))
             base = [a + b for a, b in zip(base, base_counts, strict=True)]
             if per_page is not None:
                 f_ours, f_base = _prf(*counts)[2], _prf(*base_counts)[2]

@@ -122,14 +122,14 @@ def table_stats(path: Path) -> dict[str, float]:
 def per_doc_cost(corpus: Path, n: int = 400) -> tuple[float, float]:
     """CPU seconds per document of the two per-document steps, one core, in-process:
     extraction and rules (clean), passages, signatures and band keys (detect's sketch)."""
-    from pipeline import clean, detect
+    from pipeline import detect, extract
     from pipeline.config import Config
     from pipeline.sketch import TokenHasher
 
     cfg = Config()
     pages = [f.read_bytes() for f in sorted(corpus.glob("*.html"))[:n]]
     t = time.process_time()
-    done = clean._clean_many([(raw, "html", None, None, cfg.clean.max_bytes) for raw in pages])
+    done = extract._clean_many([(raw, "html", None, None, cfg.clean.max_bytes) for raw in pages])
     t_clean = time.process_time() - t
     texts = [d.text for d in done if not isinstance(d, str)]
     t = time.process_time()
@@ -145,7 +145,7 @@ def child(args: argparse.Namespace) -> None:
     (JSON out)."""
     import dataclasses
 
-    from pipeline import clean, db, detect, ingest
+    from pipeline import clean, db, detect, extract, ingest
     from pipeline.config import Config
     from pipeline.ray_engine import RayExecutor
 
@@ -165,7 +165,7 @@ def child(args: argparse.Namespace) -> None:
         t = time.perf_counter()
         pages = [f.read_bytes() for f in sorted(args.child_corpus.glob("*.html"))[:4]]
         jobs = [[(raw, "html", None, None, cfg.clean.max_bytes)] for raw in pages]
-        executor.map(clean._clean_many, jobs * executor.workers)()
+        executor.map(extract._clean_many, jobs * executor.workers)()
         timings["warm_up"] = time.perf_counter() - t
         con = db.connect(args.child_db)
         try:

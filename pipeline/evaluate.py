@@ -16,14 +16,19 @@ Empty inputs follow the PAN reference script (perfmeasures.py): no cases and no 
 give recall = precision = 1; cases without detections, or detections without cases, give 0
 for both. So a run that finds nothing scores 0, and so does one that finds anything in a
 corpus without reuse (for that, count the pairs with a detection instead).
+
+Cleaning is scored with `token_prf` (kept words against a gold text) and `line_prf`
+(removed lines against the lines the gold text removes).
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from pipeline.linerules import _WORD_RE, _norm_words
 
 Range = tuple[int, int]  # [start, end) in characters
 
@@ -166,3 +171,23 @@ def score(cases: Sequence[Passage], detections: Sequence[Passage]) -> Scores:
         n_detections=len(detections),
         n_detected_cases=len(detected),
     )
+
+
+# --- cleaning: token and removed-line overlap -------------------------------------------
+
+
+def token_prf(gold: str, pred: str) -> tuple[int, int, int]:
+    """(matched, predicted, gold) token counts: multiset overlap of casefolded words."""
+    g = Counter(_WORD_RE.findall(gold.casefold()))
+    p = Counter(_WORD_RE.findall(pred.casefold()))
+    return sum((g & p).values()), sum(p.values()), sum(g.values())
+
+
+def line_prf(source: str, gold: str, pred: str) -> tuple[int, int, int]:
+    """(matched, predicted, gold) counts of removed lines: lines of `source` absent from the text."""
+    src = {n for n in (_norm_words(x) for x in source.split("\n")) if n}
+    gold_kept = {_norm_words(x) for x in gold.split("\n")}
+    pred_kept = {_norm_words(x) for x in pred.split("\n")}
+    g = src - gold_kept
+    p = src - pred_kept
+    return len(g & p), len(p), len(g)

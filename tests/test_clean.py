@@ -1,7 +1,8 @@
 import pytest
 
-from pipeline.clean import clean_document, strip_boilerplate
 from pipeline.decode import DecodeError, decode_bytes
+from pipeline.extract import clean_document
+from pipeline.linerules import strip_boilerplate
 
 from .conftest import FIXTURES, LETTER_SENTENCE, SEEDS
 
@@ -168,7 +169,7 @@ def test_menu_only_page_is_rejected_as_no_article(con, tmp_path):
 def test_rules_tried_by_line_length_pick_the_rule_trying_all_would():
     """The alternation skips rules too narrow for a line and rules whose needed text the line
     lacks; the rule found must not change."""
-    from pipeline.clean import _compiled
+    from pipeline.linerules import _compiled
 
     line_rules, _, alternation = _compiled(None)
     lines = {

@@ -14,7 +14,8 @@ import pytest
 import trafilatura
 
 from pipeline import rules
-from pipeline.clean import clean_document, line_prf, token_prf
+from pipeline.evaluate import line_prf, token_prf
+from pipeline.extract import clean_document
 
 from .conftest import FIXTURES
 

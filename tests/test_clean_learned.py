@@ -8,8 +8,10 @@ from pathlib import Path
 import duckdb
 
 from pipeline import boilerplate
-from pipeline.clean import Cleaner, apply_learned, clean_document, strip_boilerplate
+from pipeline.clean import Cleaner
 from pipeline.config import CleanConfig
+from pipeline.extract import clean_document
+from pipeline.linerules import apply_learned, strip_boilerplate
 
 from .conftest import FIXTURES, cli
 

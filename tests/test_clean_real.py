@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 import trafilatura
 
-from pipeline.clean import clean_document, clean_html, strip_boilerplate, token_prf
+from pipeline.evaluate import token_prf
+from pipeline.extract import clean_document, clean_html
+from pipeline.linerules import strip_boilerplate
 
 from .conftest import ROOT
 
