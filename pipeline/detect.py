@@ -33,7 +33,7 @@ from pipeline.config import Config, DetectConfig
 from pipeline.errors import PipelineError
 from pipeline.executor import Executor, Sized
 from pipeline.paraphrase import SentenceView
-from pipeline.records import Span, StageResult
+from pipeline.records import PairRow, PassageEdge, Span, SpanRow, StageResult
 from pipeline.sketch import (
     TokenHasher,
     band_hashes,
@@ -57,11 +57,6 @@ WORD_BAND = 100  # band_id of the word lane's first band in passage_bands
 DUPLICATE_JACCARD = 0.8  # shingle Jaccard of near-identical articles
 DUPLICATE_COVER = 0.9  # or the share of each that aligned spans cover
 REPUBLISHED_SHARE = 0.75  # the share of one article inside the other: it carries it
-
-# (new doc_seq, its passage_no, earlier doc_seq, its passage_no, found by the exact lane)
-PassageEdge = tuple[int, int, int, int, bool]
-# (earlier doc_seq, later doc_seq, span, quote share of a's range, of b's range)
-SpanRow = tuple[int, int, Span, float, float]
 
 
 @dataclass(slots=True)
@@ -190,7 +185,7 @@ class _AlignJob:
     texts: dict[int, tuple[str, str]]  # doc_seq -> (outlet, clean text)
 
 
-def _align_job(job: _AlignJob, cfg: DetectConfig) -> tuple[list[tuple], list[SpanRow]]:
+def _align_job(job: _AlignJob, cfg: DetectConfig) -> tuple[list[PairRow], list[SpanRow]]:
     """Worker (or in-process): sketch the documents, verify and align the candidates."""
     hasher = _worker_hasher()
     # alignment needs each text's tokens: the sketch is made from them
@@ -487,8 +482,8 @@ def _detect_group(
         assert wait is not None  # batch i was started before
         with result.timed("align"):
             parts = wait()
-        pair_rows = sorted((r for rows, _ in parts for r in rows), key=lambda r: (r[0], r[1]))
-        span_rows = sorted((r for _, rows in parts for r in rows), key=lambda r: (r[0], r[1]))
+        pair_rows = sorted((r for rows, _ in parts for r in rows), key=lambda r: (r.doc_a, r.doc_b))
+        span_rows = sorted((r for _, rows in parts for r in rows), key=lambda r: (r.doc_a, r.doc_b))
         p_edges = [e for n in batch if n in by_new for e in by_new[n][0]]
         d_edges = [e for n in batch if n in by_new for e in by_new[n][1]]
         # the batch's clusters are rebuilt in the batch's own transaction: a run killed
@@ -502,7 +497,7 @@ def _detect_group(
         result.add("doc_candidates", len(d_edges))
         result.add("pairs", len(pair_rows))
         result.add("spans", len(span_rows))
-        result.add("syndication", sum(1 for r in pair_rows if r[7]))
+        result.add("syndication", sum(1 for r in pair_rows if r.is_syndication))
         if touched:
             result.add("clusters", clusters)
 
@@ -565,7 +560,7 @@ def _verify_and_align(
     outlets: dict[int, str],
     hasher: TokenHasher,
     cfg: DetectConfig,
-) -> tuple[list[tuple], list[SpanRow]]:
+) -> tuple[list[PairRow], list[SpanRow]]:
     """Candidates to (pair rows, span rows): passage candidates verified on their shingles,
     every verified pair aligned into spans and judged."""
     verified: dict[tuple[int, int], set[str]] = {}
@@ -604,7 +599,7 @@ def _verify_and_align(
     for new, old in doc_edges:
         verified.setdefault((old, new), set()).add("doc")
 
-    pair_rows: list[tuple] = []
+    pair_rows: list[PairRow] = []
     span_rows: list[SpanRow] = []
     k = cfg.shingle_size
     sentence_params = cfg.sentence_params()
@@ -643,10 +638,12 @@ def _verify_and_align(
             continue
         rel = relation(jac, cont, cover_a, cover_b) if is_synd else None
         pair_rows.append(
-            (old, new, jac, cont, shared, len(exact), "+".join(sorted(via)), is_synd, cover, rel)
+            PairRow(
+                old, new, jac, cont, shared, len(exact), "+".join(sorted(via)), is_synd, cover, rel
+            )
         )
         span_rows.extend(
-            (old, new, s, quoted(old, s.a_start, s.a_end), quoted(new, s.b_start, s.b_end))
+            SpanRow(old, new, s, quoted(old, s.a_start, s.a_end), quoted(new, s.b_start, s.b_end))
             for s in spans
         )
     return pair_rows, span_rows
@@ -807,7 +804,7 @@ def _passage_candidates(
             having count(*) > 1
         """
     in_batch = "and m.doc_seq in (select unnest($batch))" if others else ""
-    return con.execute(
+    rows = con.execute(
         f"""
         with
         new as (
@@ -887,6 +884,7 @@ def _passage_candidates(
             "word_overlap": cfg.word_overlap,
         },
     ).fetchall()
+    return [PassageEdge(*row) for row in rows]
 
 
 def _doc_candidates(
@@ -938,41 +936,33 @@ def _doc_candidates(
 def _store_results(
     con: duckdb.DuckDBPyConnection,
     batch: list[int],
-    pair_rows: list[tuple],
+    pair_rows: list[PairRow],
     span_rows: list[SpanRow],
     passage_edges: list[PassageEdge],
     doc_edges: list[tuple[int, int]],
     run_id: str | None,
 ) -> None:
     if pair_rows:
-        cols = list(zip(*pair_rows, strict=True))
+        cols = {name: [getattr(r, name) for r in pair_rows] for name in PairRow._fields}
+        types = {"doc_a": pa.int64(), "doc_b": pa.int64(), "shared_words": pa.int32()}
+        types |= {"n_spans": pa.int32(), "via": pa.string(), "is_syndication": pa.bool_()}
+        types |= {"relation": pa.string()}
         db.insert_arrow(
             con,
             "doc_pairs",
             pa.table(
-                {
-                    "doc_a": pa.array(cols[0], pa.int64()),
-                    "doc_b": pa.array(cols[1], pa.int64()),
-                    "jaccard": pa.array(cols[2], pa.float64()),
-                    "containment": pa.array(cols[3], pa.float64()),
-                    "shared_words": pa.array(cols[4], pa.int32()),
-                    "n_spans": pa.array(cols[5], pa.int32()),
-                    "via": pa.array(cols[6], pa.string()),
-                    "is_syndication": pa.array(cols[7], pa.bool_()),
-                    "coverage": pa.array(cols[8], pa.float64()),
-                    "relation": pa.array(cols[9], pa.string()),
-                }
+                {name: pa.array(v, types.get(name, pa.float64())) for name, v in cols.items()}
             ),
         )
     if span_rows:
-        spans = [r[2] for r in span_rows]
+        spans = [r.span for r in span_rows]
         db.insert_arrow(
             con,
             "alignments",
             pa.table(
                 {
-                    "doc_a": pa.array([r[0] for r in span_rows], pa.int64()),
-                    "doc_b": pa.array([r[1] for r in span_rows], pa.int64()),
+                    "doc_a": pa.array([r.doc_a for r in span_rows], pa.int64()),
+                    "doc_b": pa.array([r.doc_b for r in span_rows], pa.int64()),
                     "a_start": pa.array([s.a_start for s in spans], pa.int32()),
                     "a_end": pa.array([s.a_end for s in spans], pa.int32()),
                     "b_start": pa.array([s.b_start for s in spans], pa.int32()),
@@ -983,8 +973,8 @@ def _store_results(
                     "kind": pa.array([s.kind for s in spans], pa.string()),
                     "lane": pa.array([s.lane for s in spans], pa.string()),
                     "nested": pa.array([s.nested for s in spans], pa.bool_()),
-                    "a_quote_share": pa.array([r[3] for r in span_rows], pa.float64()),
-                    "b_quote_share": pa.array([r[4] for r in span_rows], pa.float64()),
+                    "a_quote_share": pa.array([r.a_quote_share for r in span_rows], pa.float64()),
+                    "b_quote_share": pa.array([r.b_quote_share for r in span_rows], pa.float64()),
                 }
             ),
         )

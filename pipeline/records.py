@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +108,41 @@ class SourceRecord:
     raw: bytes
     fields: dict  # metadata carried by the record itself: url, outlet, title, published_at
     placeholder: str  # the outlet when nothing else names one; unique per record
+
+
+# --- detection's rows between its steps (tuples with names: cheap to pickle and sort) ------
+
+
+class PassageEdge(NamedTuple):
+    """A passage candidate: a new document's passage and an earlier one's sharing bands."""
+
+    doc_new: int
+    p_new: int
+    doc_old: int
+    p_old: int
+    exact_lane: bool  # found by the exact lane's bands (else by the word lane's)
+
+
+class PairRow(NamedTuple):
+    """A verified document pair (a doc_pairs row), doc_a earlier than doc_b by doc_seq."""
+
+    doc_a: int
+    doc_b: int
+    jaccard: float
+    containment: float
+    shared_words: int
+    n_spans: int
+    via: str  # how it was found: doc, passage, words, joined by '+'
+    is_syndication: bool
+    coverage: float
+    relation: str | None  # duplicate | republished | partial, for syndication pairs
+
+
+class SpanRow(NamedTuple):
+    """An aligned span of a pair (an alignments row) with the quoted share of each side."""
+
+    doc_a: int
+    doc_b: int
+    span: Span
+    a_quote_share: float
+    b_quote_share: float
