@@ -409,45 +409,16 @@ def status_cmd(
     with _errors():
         con = db.connect(db_path, read_only=True)
         try:
-            counts = con.execute(
-                """
-                select
-                    (select count(*) from documents) as ingested,
-                    (select count(*) from cleaned) as cleaned,
-                    (select count(*) from detected) as detected,
-                    (select count(*) from rejected_inputs) as rejected,
-                    (select count(*) from documents where doc_id not in (select doc_id from cleaned)
-                        and doc_id not in (select doc_id from rejected_inputs where doc_id is not null))
-                        as awaiting_clean,
-                    (select count(*) from cleaned) - (select count(*) from detected) as awaiting_detect,
-                    (select count(*) from cleaned where cleaner_version <> $version)
-                        as cleaned_by_older_rules,
-                    (select count(*) from reuse_clusters) as clusters,
-                    (select count(*) from syndication) as syndicated_pairs
-                """,
-                {"version": clean.cleaner_version()},
-            )
+            counts = con.execute("select * from stage_counts")
             cols = [d[0] for d in counts.description]
             row = counts.fetchall()[0]
+            cols.append("cleaned_by_older_rules")
+            row = (*row, clean.older_rules(con))
             runs = con.execute(
+                # we hold the file, so a run still marked running died: it was interrupted
                 """
-                -- we hold the file, so a run still marked running died: show it as interrupted
-                with ranked as (
-                    select
-                        run_id,
-                        command,
-                        if(status = 'running', 'interrupted', status) as status,
-                        started_at,
-                        finished_at,
-                        counts,
-                        error,
-                        row_number() over (order by started_at desc) as n,
-                    from runs
-                ),
-                final as (
-                    select * exclude (n) from ranked where n <= 10 or status = 'interrupted'
-                )
-                select * from final order by started_at desc
+                select * replace (if(status = 'running', 'interrupted', status) as status)
+                from recent_runs order by started_at desc
                 """
             )
             run_cols = [d[0] for d in runs.description]

@@ -32,6 +32,8 @@ VIEWS = (
     "copying",
     "outlet_originality",
     "removed_boilerplate",
+    "stage_counts",
+    "recent_runs",
 )
 RAW_KEEP_BYTES = 1_000_000  # bytes of a rejected input kept in rejected_inputs.raw
 

@@ -12,6 +12,8 @@ KEYS = {
     "copying": ["source_outlet", "target_outlet"],
     "outlet_originality": ["outlet"],
     "removed_boilerplate": ["doc_id", "span_no"],
+    "stage_counts": ["ingested"],
+    "recent_runs": ["run_id"],
 }
 
 COLUMNS = {
@@ -95,6 +97,17 @@ COLUMNS = {
     ],
     "outlet_originality": ["outlet", "n_docs", "n_words", "shared_words", "original_share"],
     "removed_boilerplate": ["doc_id", "outlet", "kind", "text"],
+    "stage_counts": [
+        "ingested",
+        "cleaned",
+        "detected",
+        "rejected",
+        "awaiting_clean",
+        "awaiting_detect",
+        "clusters",
+        "syndicated_pairs",
+    ],
+    "recent_runs": ["run_id", "command", "status", "started_at", "finished_at", "counts", "error"],
 }
 
 
@@ -127,6 +140,8 @@ def test_view_columns_and_unique_not_null_key(seeds_con, view):
         "copying",
         "outlet_originality",
         "removed_boilerplate",
+        "stage_counts",
+        "recent_runs",
     ],
 )
 def test_views_have_rows_on_the_seeds(seeds_con, view):
