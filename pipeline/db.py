@@ -77,7 +77,7 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
             migrate(con)
             create_views(con)
         else:
-            check_schema(con)
+            check_current(con, path)
     except duckdb.Error as exc:
         con.close()
         raise translate_error(path, exc) from exc
@@ -118,6 +118,28 @@ def translate_error(path: Path | None, exc: duckdb.Error) -> DatabaseError:
             f"batches are kept, run again when there is room ({msg})"
         )
     return DatabaseError(f"{where}database error: {msg}")
+
+
+def check_current(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A read-only session cannot migrate or create views: refuse, in one line, a database
+    that an older newsdedup wrote (the next writing command brings it up to date)."""
+    current = check_schema(con)
+    known = max((v for v, _, _ in migrations()), default=0)
+    stored = {
+        r[0]
+        for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()
+    }
+    missing = [v for v in VIEWS if v not in stored]
+    if current < known or missing:
+        what = (
+            f"schema version {current}, this newsdedup's is {known}"
+            if current < known
+            else (f"without the view(s) {', '.join(missing)}")
+        )
+        raise DatabaseError(
+            f"{path}: written by an older newsdedup ({what}); any writing command "
+            "(for example 'newsdedup detect') brings it up to date"
+        )
 
 
 def check_schema(con: duckdb.DuckDBPyConnection) -> int:

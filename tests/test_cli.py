@@ -100,3 +100,24 @@ def test_locked_database_exits_75_at_once(tmp_path, seeds):
 def test_usage_errors_exit_2(args, seeds_db):
     code, _, _ = cli(*args, "--db", seeds_db)
     assert code == 2
+
+
+def test_reading_a_store_an_older_version_wrote_is_one_line(tmp_path):
+    """A read-only command cannot create the views a newer version added: it says so, and
+    the next writing command brings the store up to date."""
+    import duckdb
+
+    db_path = tmp_path / "news.duckdb"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("A short story about the harbour and its boats.")
+    assert cli("ingest", tmp_path / "in", "--db", db_path)[0] == 0
+    con = duckdb.connect(str(db_path))
+    con.execute("drop view stage_counts")  # as a store an older newsdedup wrote
+    con.close()
+    code, out, err = cli("status", "--db", db_path)
+    assert code != 0 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "written by an older newsdedup" in err
+    assert "stage_counts" in err
+    assert cli("clean", "--db", db_path)[0] == 0
+    code, out, err = cli("status", "--db", db_path)
+    assert code == 0, err
