@@ -4,12 +4,16 @@ Prints per stage: seconds, docs/s, peak RSS so far and the database size; then t
 for an incremental batch of 1,000 new articles into that store; then the pipeline's
 signature step against datasketch's per-token ``MinHash.update`` on a sample.
 
-Articles are words drawn from the Lee corpus vocabulary (bench/gen_corpus.py) with Zipf
-weights, in sentences and paragraphs, so unrelated articles share no 8-word run by chance.
-Planted: 5% republished whole by another outlet (lightly edited), 5% carrying a 40-word
-passage of an earlier article, and a hot bucket of 1% identical short briefs.
+Article text (`--text`): `markov` (the default) comes from a word-level Markov model of real
+news (bench/gen_markov.py: order 2 backing off to order 1, trained on the Lee corpus and,
+when NEWSDEDUP_REAL_PAGES names newspaper4k's archive, its English articles), so stock
+phrases recur and unrelated articles share short runs, as real news does; `zipf` draws
+words independently from the Lee vocabulary with Zipf weights, so unrelated articles share
+no 8-word run by chance. Planted either way: 5% republished whole by another outlet
+(lightly edited), 5% carrying a 40-word passage of an earlier article, and a hot bucket of
+1% identical short briefs.
 
-    python bench/bench_scale.py [--n 100000] [--batch 1000] [--keep DIR] [--no-hot]
+    python bench/bench_scale.py [--n 100000] [--batch 1000] [--text markov|zipf] [--keep DIR] [--no-hot]
 
 Both loads run the real CLI (``python -m pipeline -v run FOLDER``) in a child process, as a
 scheduled job would; its log gives each stage's seconds (and the steps inside), the
@@ -61,10 +65,40 @@ def vocabulary() -> tuple[list[str], np.ndarray]:
     return words, weights / weights.sum()
 
 
-def articles(n: int, seed: int, start: int = 0) -> Iterator[tuple[str, str, str]]:
+def zipf_bodies(rng: np.random.Generator) -> Iterator[str]:
+    """Article bodies of words drawn independently (Zipf over the Lee vocabulary): unrelated
+    articles share no 8-word run by chance (`--text zipf`)."""
+    words, p = vocabulary()
+    while True:
+        idx = rng.choice(len(words), size=600, p=p)
+        lens = rng.integers(10, 26, size=60)
+        sents, pos = [], 0
+        for length in lens:
+            if pos >= 600:
+                break
+            chunk = [words[j] for j in idx[pos : pos + length]]
+            pos += length
+            sents.append(" ".join(chunk).capitalize() + ".")
+        yield "\n\n".join(" ".join(sents[k : k + 3]) for k in range(0, len(sents), 3))
+
+
+def markov_bodies(rng: np.random.Generator, chunk: int = 2000) -> Iterator[str]:
+    """Article bodies from a word-level Markov model of real news (bench/gen_markov.py):
+    stock phrases recur and unrelated articles share short runs (`--text markov`)."""
+    from gen_markov import MarkovNews, training_texts
+
+    model = MarkovNews(training_texts())
+    while True:
+        yield from model.generate(chunk, 600, rng)
+
+
+def articles(
+    n: int, seed: int, start: int = 0, text: str = "markov"
+) -> Iterator[tuple[str, str, str]]:
     """(key, outlet, text) for n articles, streamed; copies draw on a window of recent ones."""
     rng = np.random.default_rng(seed)
-    words, p = vocabulary()
+    words, _ = vocabulary()
+    bodies = markov_bodies(rng) if text == "markov" else zipf_bodies(rng)
     recent: list[tuple[str, str, str]] = []
     for i in range(n):
         key = f"a{start + i:07d}"
@@ -81,16 +115,7 @@ def articles(n: int, seed: int, start: int = 0) -> Iterator[tuple[str, str, str]
             outlet = next(o for o in OUTLETS if o != src_outlet)
             yield key, outlet, " ".join(toks)
             continue
-        idx = rng.choice(len(words), size=600, p=p)
-        lens = rng.integers(10, 26, size=60)
-        sents, pos = [], 0
-        for length in lens:
-            if pos >= 600:
-                break
-            chunk = [words[j] for j in idx[pos : pos + length]]
-            pos += length
-            sents.append(" ".join(chunk).capitalize() + ".")
-        paras = [" ".join(sents[k : k + 3]) for k in range(0, len(sents), 3)]
+        paras = next(bodies).split("\n\n")
         if recent and r < 0.11:  # a 40-word passage of an earlier article
             _, _, src = recent[int(rng.integers(len(recent)))]
             toks = src.split(" ")
@@ -248,6 +273,9 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=500, help="docs for the signature ratio")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument("--no-hot", action="store_true", help="skip the hot-bucket timings")
+    parser.add_argument(
+        "--text", choices=("markov", "zipf"), default="markov", help="how article text is made"
+    )
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="newsdedup-bench-"))
     if args.keep and work.exists():
@@ -259,11 +287,13 @@ def main() -> None:
     )
     t = time.perf_counter()
     t0 = datetime(2024, 1, 1)
-    stream = articles(args.n + args.batch, seed=1)
+    stream = articles(args.n + args.batch, seed=1, text=args.text)
     sample = write(work / "corpus", itertools.islice(stream, args.n), t0, keep=args.sample)
     write(work / "batch", stream, t0 + timedelta(minutes=args.n))
     print(
-        f"generated {args.n} + {args.batch} articles in {time.perf_counter() - t:.1f} s", flush=True
+        f"generated {args.n} + {args.batch} {args.text} articles in "
+        f"{time.perf_counter() - t:.1f} s",
+        flush=True,
     )
     db_path = work / "bench.duckdb"
     run_pipeline(db_path, work / "corpus", f"run {args.n}", args.n)
