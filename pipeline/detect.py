@@ -610,16 +610,9 @@ def _verify_and_align(
             regions[doc] = quote_regions(sketches[doc].text)
         return round(quoted_share(regions[doc], start, end), 4)
 
-    # an exact span holds at least min_span_words words, so a single run of them has this
-    # many distinct shingles: two documents sharing fewer hold no run that long
-    min_shared = cfg.min_span_words - cfg.shingle_size + 1
     for (old, new), via in sorted(verified.items()):
         a, b = sketches[old], sketches[new]
         jac, cont = jaccard_containment(a.shingle_set, b.shingle_set)
-        shared = round(cont * min(len(a.shingle_set), len(b.shingle_set)))
-        whole = jac >= cfg.syndication_jaccard or cont >= cfg.syndication_containment
-        if via == {"passage"} and shared < min_shared and not whole:
-            continue  # found only by passages sharing a stock phrase: nothing to align
         # the seeds are word shingles of seed_words: the sketch's when the sizes agree
         same = cfg.seed_words == cfg.shingle_size and min(len(a.tokens), len(b.tokens)) >= k
         spans = align(
