@@ -471,9 +471,17 @@ def _detect_group(
         whole = job([seq for seq in batch if seq in by_new])
         if not pool.pays(len(whole.texts)):
             return lambda: [_align_job(whole, cfg)]
-        news = sorted({e[0] for e in whole.passage_edges} | {e[0] for e in whole.doc_edges})
-        # few parts: a document a part's candidates share is sketched once per part
-        parts = [job(part) for part in _split(news, pool.workers * 2)]
+        # parts by earlier document: a batch's candidates reach back to documents all over
+        # the store, and each part sketches the documents its candidates involve, so each
+        # earlier document is sketched once per batch (the batch's own, once per part)
+        olds = sorted({e.doc_old for e in whole.passage_edges} | {o for _, o in whole.doc_edges})
+        parts = []
+        for part in _split(olds, pool.workers * 2):
+            lo, hi = part[0], part[-1]
+            p_edges = [e for e in whole.passage_edges if lo <= e.doc_old <= hi]
+            d_edges = [e for e in whole.doc_edges if lo <= e[1] <= hi]
+            docs = {d for e in p_edges for d in (e[0], e[2])} | {d for e in d_edges for d in e}
+            parts.append(_AlignJob(p_edges, d_edges, {d: texts[d] for d in docs}))
         return pool.executor.map(_align_job, parts, cfg)
 
     upcoming = start(batches[0]) if batches else None
