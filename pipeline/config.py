@@ -56,7 +56,7 @@ class DetectConfig:
     word_min_words: int = 4  # content words a passage needs to take part
     word_min_hits: int = 2  # word-lane bands two passages must share
     word_overlap: float = 0.3  # Jaccard of their stem sets that verifies them
-    word_min_shared: int = 3  # and stems they share
+    word_min_shared: int = 4  # and stems they share
     word_min_pairs: int = 1  # verified passage pairs that link two documents
     word_max_bucket: int = 4  # earlier documents past which a word-lane bucket is common
     max_partners: int = 16  # earliest members a new item is linked to per LSH bucket
