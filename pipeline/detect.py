@@ -304,10 +304,8 @@ def forget(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> int:
         r[0]
         for r in con.execute(
             """
+            -- every aligned pair has its doc_pairs row
             select distinct doc_b from doc_pairs
-            where doc_a in (select unnest($s)) and doc_b not in (select unnest($s))
-            union
-            select distinct doc_b from alignments
             where doc_a in (select unnest($s)) and doc_b not in (select unnest($s))
             """,
             s,
