@@ -191,6 +191,7 @@ def align(
     sentences: SentenceParams | None = SENTENCES,
     min_density: float = 0.85,
     views: tuple[SentenceView, SentenceView] | None = None,
+    reworded: bool = True,
 ) -> list[Span]:
     """Shared spans of at least min_words matched words between a and b, one place each.
 
@@ -198,7 +199,9 @@ def align(
     has them already (both texts at least seed_words long). With ``sentences``, a second lane
     adds stretches whose sentences share their content words (lane 'sentence'), and spans
     near each other on both sides are taken together (lane 'merged'); the spans such a
-    span holds stay, marked nested.
+    span holds stay, marked nested. ``reworded=False``: the caller has no evidence of
+    reworded text (its candidate was shared shingles), so the sentence lane runs only to
+    extend exact spans, never on a pair where the exact lane found none.
     """
     k = seed_words
     if seeds is not None:
@@ -239,7 +242,7 @@ def align(
     found_all = exact
     covered_a = sum(x.e - x.s for x in exact) / max(len(a), 1)
     covered_b = sum(x.f - x.t for x in exact) / max(len(b), 1)
-    if sentences is not None and min(covered_a, covered_b) < _HELD:
+    if sentences is not None and (exact or reworded) and min(covered_a, covered_b) < _HELD:
         # (two texts the exact spans already cover are a republication: nothing to add)
         found_all = _merge_nearby(a, b, _with_sentences(a, b, exact, sentences, views), sentences)
     return [

@@ -58,9 +58,17 @@ class DetectConfig:
     word_overlap: float = 0.3  # Jaccard of their stem sets that verifies them
     word_min_shared: int = 4  # and stems they share
     word_min_pairs: int = 1  # verified passage pairs that link two documents
+    # one passage pair links two documents when it shares word_single_shared stems or the
+    # documents share word_single_share of the shorter's stems: else it is chance
+    word_single_shared: int = 5
+    word_single_share: float = 0.3
     word_max_bucket: int = 4  # earlier documents past which a word-lane bucket is common
     max_partners: int = 16  # earliest members a new item is linked to per LSH bucket
     passage_overlap: float = 0.5  # shingle containment that verifies a passage candidate
+    passage_min_shared: int = 4  # and shingles its passages share (a 6-word run): two
+    # short passages sharing "said in a statement on" are chance, however contained,
+    short_min_share: float = 0.05  # unless the documents share this much of the shorter
+    # one's distinct shingles (chance in news: under 0.04), or another short passage pair
     seed_words: int = 3  # exact word run that anchors an alignment
     max_gap: int = 12  # words of edits bridged inside one shared span (never more than
     # the matched words on either side of the gap)

@@ -101,6 +101,12 @@ class DocSketch:
         return self._passage_words
 
     @property
+    def stem_set(self) -> np.ndarray:
+        """Sorted distinct content-word stems of the whole text."""
+        words = self.passage_words
+        return np.unique(np.concatenate(words)) if words else np.empty(0, np.uint32)
+
+    @property
     def shingle_set(self) -> np.ndarray:
         """Sorted distinct shingles (only verification needs them: made on first use)."""
         if self._shingle_set is None:
@@ -587,21 +593,37 @@ def _verify_and_align(
         return word_sets[key]
 
     word_pairs: collections.Counter[tuple[int, int]] = collections.Counter()
+    short_pairs: collections.Counter[tuple[int, int]] = collections.Counter()
+    word_best: dict[tuple[int, int], int] = {}
     for new, p_new, old, p_old, exact_lane in passage_edges:
         if exact_lane:
             sa, sb = passage_set(new, p_new), passage_set(old, p_old)
-            smaller = min(len(sa), len(sb))
-            if smaller and len(sa & sb) / smaller >= cfg.passage_overlap:
-                verified.setdefault((old, new), set()).add("passage")
-                continue
+            inter = len(sa & sb)
+            if inter and inter >= cfg.passage_overlap * min(len(sa), len(sb)):
+                if inter >= cfg.passage_min_shared:
+                    verified.setdefault((old, new), set()).add("passage")
+                    continue
+                # a short shared run ("said in a statement on") links two documents only
+                # beside more evidence: reworded copies share many, unrelated news one
+                short_pairs[(old, new)] += 1
         # the word lane's sets: Jaccard of the two passages' content-word stems
         wa, wb = word_set(new, p_new), word_set(old, p_old)
         inter = len(wa & wb)
         if inter >= cfg.word_min_shared and inter >= cfg.word_overlap * (len(wa) + len(wb) - inter):
             word_pairs[(old, new)] += 1
-    for pair, n in word_pairs.items():
-        if n >= cfg.word_min_pairs:
-            verified.setdefault(pair, set()).add("words")
+            word_best[(old, new)] = max(word_best.get((old, new), 0), inter)
+    for (old, new), n in word_pairs.items():
+        if n < cfg.word_min_pairs:
+            continue
+        if (
+            n >= 2
+            or word_best[(old, new)] >= cfg.word_single_shared
+            or _shares_stems(sketches[old], sketches[new], cfg)
+        ):
+            verified.setdefault((old, new), set()).add("words")
+    for (old, new), n in short_pairs.items():
+        if n >= 2 or (old, new) in verified or _shares(sketches[old], sketches[new], cfg):
+            verified.setdefault((old, new), set()).add("passage")
     for new, old in doc_edges:
         verified.setdefault((old, new), set()).add("doc")
 
@@ -631,6 +653,7 @@ def _verify_and_align(
             seeds=(a.word_shingles, b.word_shingles) if same else None,
             sentences=sentence_params,
             views=(a.sentence_view, b.sentence_view),
+            reworded=via != {"passage"},
         )
         # whole-article measures count the exact lane's spans (the same text, not reworded)
         exact = [s for s in spans if s.lane == "exact"]
@@ -653,6 +676,20 @@ def _verify_and_align(
             for s in spans
         )
     return pair_rows, span_rows
+
+
+def _shares(a: DocSketch, b: DocSketch, cfg: DetectConfig) -> bool:
+    """Whether a and b share short_min_share of the shorter one's distinct shingles."""
+    sa, sb = a.shingle_set, b.shingle_set
+    shared = len(np.intersect1d(sa, sb, assume_unique=True))
+    return shared >= cfg.short_min_share * max(min(len(sa), len(sb)), 1)
+
+
+def _shares_stems(a: DocSketch, b: DocSketch, cfg: DetectConfig) -> bool:
+    """Whether a and b share word_single_share of the shorter one's content stems."""
+    sa, sb = a.stem_set, b.stem_set
+    shared = len(np.intersect1d(sa, sb, assume_unique=True))
+    return shared >= cfg.word_single_share * max(min(len(sa), len(sb)), 1)
 
 
 def _sketched(con: duckdb.DuckDBPyConnection, batch: list[int]) -> set[int]:
