@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import resource
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -17,9 +18,9 @@ from typing import Annotated
 import duckdb
 import typer
 
-from pipeline import clean, db, detect, explain, html_report, ingest, report
+from pipeline import clean, db, detect, explain, html_report, ingest, publish, report
 from pipeline.config import Config
-from pipeline.errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, PipelineError
+from pipeline.errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, DatabaseError, PipelineError
 from pipeline.records import StageResult
 
 app = typer.Typer(
@@ -101,7 +102,11 @@ def _errors() -> Iterator[None]:
     except OSError as exc:
         _err(f"error: {exc.filename or ''}: {exc.strerror or exc}".replace(": : ", ": "))
         raise typer.Exit(EXIT_FAILED) from None
-    except (typer.Exit, KeyboardInterrupt):
+    except KeyboardInterrupt:
+        signum = _stopped[-1] if _stopped else signal.SIGINT
+        _err(f"interrupted by {_stopped_by()}: committed work is kept; the next run goes on")
+        raise typer.Exit(128 + signum) from None
+    except typer.Exit:
         raise
     except Exception as exc:  # a bug: still one line, the traceback only with --verbose
         logging.getLogger(__name__).info("traceback", exc_info=True)
@@ -111,7 +116,13 @@ def _errors() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The database opened read-only for a command that only looks."""
+    """The public file opened read-only for a command that only looks (never the working
+    store: a reader never holds up a run)."""
+    if not db_path.exists() and publish.work_path(db_path).exists():
+        raise DatabaseError(
+            f"{db_path}: not published yet: the first run is still working, or stopped "
+            "before it published (run 'newsdedup run' again)"
+        )
     con = db.connect(db_path, read_only=True)
     try:
         yield con
@@ -120,9 +131,11 @@ def _reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _setup_logging(verbose: bool) -> None:
+    # a log file or the journal gets timestamps; a terminal gets the bare message
+    stamp = "" if sys.stderr.isatty() else "%(asctime)s "
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
-        format="newsdedup: %(levelname)s: %(message)s",
+        format=f"{stamp}newsdedup: %(levelname)s: %(message)s",
         stream=sys.stderr,
     )
 
@@ -138,37 +151,53 @@ def _main(
 
 @contextlib.contextmanager
 def _run(
-    db_path: Path, command: str, inputs: list[str]
+    db_path: Path, command: str, inputs: list[str], wait: float = 0.0
 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, str, Config, dict]]:
-    """Open the database for writing and book the run in the runs table."""
+    """Hold the store's run lock, open its working store, book the run in the runs table;
+    at the end publish the public file (and every few minutes after a commit)."""
     cfg = Config.load()
-    con = db.connect(db_path)
-    counts: dict[str, int] = {}
-    run_id = db.start_run(con, command, inputs)
-    try:
-        yield con, run_id, cfg, counts
-    except KeyboardInterrupt:
-        db.finish_run(con, run_id, "interrupted", counts, "interrupted by signal")
-        con.close()
-        raise
-    except BaseException as exc:
-        if not isinstance(exc, typer.Exit):
+    every = publish.publish_every()
+    with publish.run_lock(db_path, wait):
+        con = db.connect(publish.working_store(db_path))
+        counts: dict[str, int] = {}
+        run_id = db.start_run(con, command, inputs)
+        publisher = publish.Publisher(con, db_path, run_id, every)
+        db.after_commit(con, publisher.maybe)
+        try:
+            yield con, run_id, cfg, counts
+        except KeyboardInterrupt:  # SIGINT or SIGTERM: the committed batches stay
+            db.after_commit(con, None)
             with contextlib.suppress(duckdb.Error):
-                db.finish_run(
-                    con,
-                    run_id,
-                    "failed",
-                    counts,
-                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
-                )
-            con.close()
+                db.finish_run(con, run_id, "interrupted", counts, f"interrupted by {_stopped_by()}")
             raise
-        con.close()
-        raise
-    else:
-        status = "partial" if counts.get("rejected") else "ok"
-        db.finish_run(con, run_id, status, counts)
-        con.close()
+        except typer.Exit:
+            raise
+        except BaseException as exc:
+            db.after_commit(con, None)
+            with contextlib.suppress(duckdb.Error):
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                db.finish_run(con, run_id, "failed", counts, first)
+            raise
+        else:
+            db.after_commit(con, None)
+            db.finish_run(con, run_id, "partial" if counts.get("rejected") else "ok", counts)
+            publisher.now()
+        finally:
+            db.after_commit(con, None)
+            con.close()
+
+
+_SIGNALS: dict[int, str] = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
+_stopped: list[int] = []  # the signal that stopped this process, if any
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    _stopped.append(signum)
+    raise KeyboardInterrupt
+
+
+def _stopped_by() -> str:
+    return _SIGNALS.get(_stopped[-1], "signal") if _stopped else "SIGINT"
 
 
 def _report_stage(
@@ -317,6 +346,16 @@ def run_cmd(
             help="Ray cluster to connect to (ray.init address); default: start a local instance.",
         ),
     ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            min=0,
+            metavar="SECONDS",
+            help="If another run is working on the store, wait up to this long for it "
+            "(exit 75 only when the wait ends).",
+        ),
+    ] = 0.0,
     db_path: DbOption = DEFAULT_DB,
 ) -> None:
     """Ingest, clean and detect in one batch: the command a scheduled job calls.
@@ -333,7 +372,8 @@ def run_cmd(
 
             # Ray first: a missing extra or an unreachable cluster never holds the database
             executor = stack.enter_context(ray_engine.RayExecutor(address))
-        with _run(db_path, "run", [str(p) for p in paths]) as (con, run_id, cfg, counts):
+        inputs = [str(p) for p in paths]
+        with _run(db_path, "run", inputs, wait) as (con, run_id, cfg, counts):
             _report_stage(ingest.run(con, cfg, paths, outlet=outlet, run_id=run_id), counts, con)
             _report_stage(clean.run(con, cfg, run_id=run_id, executor=executor), counts, con)
             _report_stage(detect.run(con, cfg, run_id=run_id, executor=executor), counts, con)
@@ -366,20 +406,16 @@ def report_cmd(
     """Print a view: syndication, copying, clusters, passages, outlets, boilerplate, rejected."""
     if html is not None and view is not None:
         raise typer.BadParameter("--html writes the whole report; name no view", param_hint="VIEW")
-    with _errors():
-        con = db.connect(db_path, read_only=True)
-        try:
-            if html is not None:
-                caps = html_report.Caps() if limit is None else html_report.Caps(rows=limit)
-                size = html_report.write(con, html, caps)
-                typer.echo(f"report: wrote {html} ({size / 1024:.0f} KB)")
-            elif view is None:
-                typer.echo(report.overview(con, limit or 10))
-            else:
-                cols, rows = report.query(con, view.value, limit)
-                typer.echo(report.format_rows(cols, rows, fmt.value))
-        finally:
-            con.close()
+    with _errors(), _reading(db_path) as con:
+        if html is not None:
+            caps = html_report.Caps() if limit is None else html_report.Caps(rows=limit)
+            size = html_report.write(con, html, caps)
+            typer.echo(f"report: wrote {html} ({size / 1024:.0f} KB)")
+        elif view is None:
+            typer.echo(report.overview(con, limit or 10))
+        else:
+            cols, rows = report.query(con, view.value, limit)
+            typer.echo(report.format_rows(cols, rows, fmt.value))
 
 
 @app.command("explain")
@@ -407,24 +443,23 @@ def status_cmd(
 ) -> None:
     """Counts per stage and the last runs (an interrupted run is flagged)."""
     with _errors():
-        con = db.connect(db_path, read_only=True)
-        try:
+        # a run marked running is working now if it holds the run lock, else it died
+        now = "running" if publish.run_active(db_path) else "interrupted"
+        with _reading(db_path) as con:
             counts = con.execute("select * from stage_counts")
             cols = [d[0] for d in counts.description]
             row = counts.fetchall()[0]
             cols.append("cleaned_by_older_rules")
             row = (*row, clean.older_rules(con))
             runs = con.execute(
-                # we hold the file, so a run still marked running died: it was interrupted
                 """
-                select * replace (if(status = 'running', 'interrupted', status) as status)
+                select * replace (if(status = 'running', ?, status) as status)
                 from recent_runs order by started_at desc
-                """
+                """,
+                [now],
             )
             run_cols = [d[0] for d in runs.description]
             run_rows = runs.fetchall()
-        finally:
-            con.close()
         if fmt is Format.json:
             typer.echo(
                 json.dumps(
@@ -448,5 +483,7 @@ def status_cmd(
 
 
 def main() -> None:
+    for signum in _SIGNALS:
+        signal.signal(signum, _on_signal)
     app()
     raise SystemExit(EXIT_OK)

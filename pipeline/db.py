@@ -9,7 +9,7 @@ import logging
 import os
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -195,6 +195,18 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(view_sql(name))
 
 
+_AFTER_COMMIT: dict[int, Callable[[], None]] = {}
+
+
+def after_commit(con: duckdb.DuckDBPyConnection, hook: Callable[[], None] | None) -> None:
+    """Call hook after every transaction() on con commits (None: no longer). A run
+    publishes its store this way every few minutes, always between two commits."""
+    if hook is None:
+        _AFTER_COMMIT.pop(id(con), None)
+    else:
+        _AFTER_COMMIT[id(con)] = hook
+
+
 @contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("begin transaction")
@@ -205,6 +217,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         raise
     else:
         con.execute("commit")
+    hook = _AFTER_COMMIT.get(id(con))
+    if hook is not None:
+        hook()
 
 
 def insert_arrow(

@@ -19,6 +19,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
@@ -63,14 +67,46 @@ class ProcessPool:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(PRELOAD)
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=ctx, initializer=watch_parent, initargs=(os.getpid(),)
+            )
         results = self._pool.map(fn, jobs, *([a] * len(jobs) for a in args))
         return lambda: list(results)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        """Wait for the workers to finish; while an exception (an interrupt) unwinds the
+        stage, stop them at once instead."""
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        if sys.exc_info()[0] is None:
+            pool.shutdown()
+            return
+        processes = list(getattr(pool, "_processes", {}).values())  # no public handle
+        for proc in processes:
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            proc.join(timeout=5)
+
+
+def watch_parent(parent: int) -> None:
+    """Worker start-up: Ctrl-C is the parent's to handle (it stops the workers), and a
+    thread ends the worker once the parent is gone, however it died (kill -9 included)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    forkserver = os.getppid()  # it exits when the parent's end of its pipe closes
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != forkserver:
+                os._exit(1)
+            try:
+                os.kill(parent, 0)
+            except (ProcessLookupError, PermissionError):  # gone (or its pid reused)
+                os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
 def local(workers: int = 0) -> Executor:

@@ -168,9 +168,19 @@ COMPARED_TABLES = (
 )
 
 
+def working(path: Path) -> Path:
+    """The file that holds every table of the store `--db path` names: its working store
+    (pipeline.publish), or path itself for a store made without the CLI."""
+    from pipeline.publish import work_path
+
+    work = work_path(path)
+    return work if work.exists() else path
+
+
 def snapshot(path: Path) -> dict[str, list[tuple]]:
-    """Every table and view, row for row (sorted), without timestamps and run ids."""
-    con = duckdb.connect(str(path), read_only=True)
+    """Every table and view, row for row (sorted), without timestamps and run ids: of the
+    working store beside `path` when there is one (it holds every table), else of `path`."""
+    con = duckdb.connect(str(working(path)), read_only=True)
     try:
         from pipeline.db import VIEWS
 

@@ -14,6 +14,7 @@ from pipeline.extract import clean_document
 from pipeline.linerules import apply_learned, strip_boilerplate
 
 from .conftest import FIXTURES, cli
+from .corpus import working
 
 BRIEF = "Subscribe to the Daily Brief for the stories that matter on the coast every morning"
 
@@ -37,7 +38,7 @@ def _write(folder: Path, name: str, story: str, extra: str = BRIEF) -> None:
 
 
 def _texts(db_path: Path, outlet: str) -> list[str]:
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = duckdb.connect(str(working(db_path)), read_only=True)
     try:
         rows = con.execute(
             "select clean_text from articles where outlet = ? order by doc_seq", [outlet]
@@ -48,7 +49,7 @@ def _texts(db_path: Path, outlet: str) -> list[str]:
 
 
 def _query(db_path: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = duckdb.connect(str(working(db_path)), read_only=True)
     try:
         return con.execute(sql).fetchall()
     finally:
@@ -246,11 +247,13 @@ def test_documents_cleaned_by_other_rules_are_counted_and_redone(tmp_path, db_pa
     assert cli("run", tmp_path / "in", "--outlet", "harbourpost.example", "--db", db_path)[0] == 0
     versions = _query(db_path, "select distinct cleaner_version from cleaned")
     assert versions == [(cleaner_version(),)] and "trafilatura-" in versions[0][0]
-    con = duckdb.connect(str(db_path))
-    con.execute(
-        "update cleaned set cleaner_version = '2' where doc_id in (select doc_id from cleaned limit 1)"
-    )
-    con.close()
+    for written in {working(db_path), db_path}:  # an older newsdedup wrote both files
+        con = duckdb.connect(str(written))
+        con.execute(
+            "update cleaned set cleaner_version = '2' "
+            "where doc_id = (select min(doc_id) from cleaned)"
+        )
+        con.close()
     code, out, _ = cli("status", "--format", "json", "--db", db_path)
     assert code == 0 and json.loads(out)["counts"]["cleaned_by_older_rules"] == 1
     code, out, err = cli("clean", "--db", db_path)

@@ -8,6 +8,7 @@ from pipeline.config import Config, DetectConfig
 from pipeline.executor import Sized
 
 from .conftest import FIXTURES, LETTER_SENTENCE, cli
+from .corpus import working
 
 
 def _pipeline(con, paths, cfg=None):
@@ -151,7 +152,7 @@ def test_changed_parameters_after_an_interrupted_run_are_refused(tmp_path, seeds
     db_path = tmp_path / "news.duckdb"
     assert cli("ingest", seeds, "--db", db_path)[0] == 0
     assert cli("clean", "--db", db_path)[0] == 0
-    con = db.connect(db_path)
+    con = db.connect(working(db_path))
     cfg = Config()
     seqs = [r[0] for r in con.execute("select doc_seq from documents").fetchall()]
     detect._store_sketches(  # what a run killed after step (1) leaves

@@ -1,0 +1,224 @@
+"""The public file readers open, and the working store beside it that runs write.
+
+DuckDB lets one process write a file and nobody read it meanwhile, so `--db news.duckdb`
+names two files: runs write the working store `news.work.duckdb`, and at the end of each
+run (and every `NEWSDEDUP_PUBLISH_EVERY` seconds of a long one, after a commit) the tables
+readers need are copied into a new file that atomically replaces `news.duckdb` (write,
+fsync, rename). A session holding the old file keeps a consistent snapshot; the next one
+opens the new file. The public file is written in DuckDB 1.5's storage format, so the
+DuckDB CLI and the Node bindings that the registries ship open it too.
+
+A run holds `news.work.duckdb.lock` (an advisory lock the kernel drops when the process
+dies, however it dies): another run waits for it (`run --wait`) or exits 75, and `status`
+asks it whether a run is working now.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipeline import db
+from pipeline.errors import DatabaseBusy, DatabaseError
+
+log = logging.getLogger(__name__)
+
+# what readers query: every view's tables (documents without the raw bytes, which stay in
+# the working store), the run history, and what `status`, `show` and `explain` read;
+# detection's working state (passages, bands, signatures) stays behind
+PUBLIC_TABLES = {
+    "schema_migrations": "select * from schema_migrations",
+    "documents": "select * exclude (raw) from documents",
+    "rejected_inputs": "select * from rejected_inputs",
+    "cleaned": "select * from cleaned",
+    "removed_spans": "select * from removed_spans",
+    "learned_boilerplate": "select * from learned_boilerplate",
+    "detect_params": "select * from detect_params",
+    "detected": "select * from detected",
+    "doc_pairs": "select * from doc_pairs",
+    "alignments": "select * from alignments",
+    "occurrences": "select * from occurrences",
+    "runs": "select * from runs",
+}
+STORAGE_VERSION = "v1.5.0"  # the oldest DuckDB that opens the public file
+MARKER = "published"  # a table only the public file has
+
+
+def work_path(public: Path) -> Path:
+    """news.duckdb -> news.work.duckdb (the working store)."""
+    return public.with_name(f"{public.stem}.work{public.suffix}")
+
+
+def lock_path(public: Path) -> Path:
+    return work_path(public).with_name(work_path(public).name + ".lock")
+
+
+@contextlib.contextmanager
+def run_lock(public: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the store's run lock for the block; wait up to `wait` seconds for a run that
+    holds it, then raise DatabaseBusy."""
+    if not public.parent.exists():
+        raise DatabaseError(f"{public}: directory {public.parent} does not exist")
+    try:
+        fd = os.open(lock_path(public), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise DatabaseError(
+            f"{public}: cannot write the database ({lock_path(public).name}: {exc.strerror})"
+        ) from exc
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    waited = f" (waited {wait:g} s)" if wait else ""
+                    raise DatabaseBusy(
+                        f"{public}: database is in use by another process (a run is working "
+                        f"on it){waited}; try again later, or pass --wait SECONDS"
+                    ) from None
+                time.sleep(0.2)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor drops the lock
+
+
+def run_active(public: Path) -> bool:
+    """Whether a run holds the store's run lock now (a shared probe, released at once)."""
+    try:
+        fd = os.open(lock_path(public), os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def working_store(public: Path) -> Path:
+    """The working store of `public`, taking over a store from before the split: a
+    `news.duckdb` that holds everything becomes `news.work.duckdb`, once it has opened and
+    migrated under its own name (a file that is not a store, or is from a newer
+    newsdedup, is refused in one line and left where it is). Call with the run lock held."""
+    work = work_path(public)
+    if work.exists() or not public.exists() or public.is_dir():
+        return work
+    con = db.connect(public)  # refuses what is not a store of ours, migrates what is
+    try:
+        tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    if MARKER in tables:
+        raise DatabaseError(
+            f"{public}: the working store {work.name} beside it is missing, and this file is "
+            f"only its published copy; restore {work.name}, or move {public.name} aside and "
+            "run again to rebuild the store from the inputs"
+        )
+    os.replace(public, work)
+    wal = public.with_name(public.name + ".wal")
+    if wal.exists():
+        os.replace(wal, work.with_name(work.name + ".wal"))
+    log.info("%s: moved to %s (the working store); readers get a published copy", public, work)
+    return work
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    path: Path
+    seconds: float
+    size_bytes: int
+
+
+def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str | None) -> Published:
+    """Copy the public tables of the working store `con` into a new file, create the views
+    there and put it in place of `public` atomically. Call with the run lock held."""
+    start = time.perf_counter()
+    for stale in public.parent.glob(f".{public.name}.publish-*"):
+        stale.unlink(missing_ok=True)  # left by a run killed while publishing
+    tmp = public.with_name(f".{public.name}.publish-{os.getpid()}")
+    alias = "newsdedup_public"
+    try:
+        quoted = str(tmp).replace("'", "''")
+        con.execute(f"attach '{quoted}' as {alias} (storage_version '{STORAGE_VERSION}')")
+        try:
+            for table, select in PUBLIC_TABLES.items():
+                con.execute(f"create table {alias}.main.{table} as {select}")
+            con.execute(
+                f"create table {alias}.main.{MARKER} as select current_timestamp as published_at, "
+                "?::varchar as run_id",
+                [run_id],
+            )
+        finally:
+            con.execute(f"detach {alias}")
+        # the views, in the new file's own catalog (they name main.<table>)
+        pub = duckdb.connect(str(tmp))
+        try:
+            db.create_views(pub)
+            pub.execute("checkpoint")
+        finally:
+            pub.close()
+        _fsync(tmp)
+        os.replace(tmp, public)
+        _fsync(public.parent)
+    except duckdb.Error as exc:
+        raise db.translate_error(public, exc) from exc
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    return Published(public, time.perf_counter() - start, public.stat().st_size)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Publisher:
+    """Publishes after a commit once `every` seconds have passed since the last time."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, public: Path, run_id: str, every: float
+    ) -> None:
+        self.con, self.public, self.run_id, self.every = con, public, run_id, every
+        self.last = time.monotonic()
+
+    def maybe(self) -> None:
+        if time.monotonic() - self.last >= self.every:
+            self.now()
+
+    def now(self) -> Published:
+        done = publish(self.con, self.public, self.run_id)
+        self.last = time.monotonic()
+        log.info(
+            "published %s: %.1f MB in %.2f s", done.path, done.size_bytes / 2**20, done.seconds
+        )
+        return done
+
+
+def publish_every() -> float:
+    """NEWSDEDUP_PUBLISH_EVERY: seconds between publications inside one run (default 300;
+    0 = after every commit)."""
+    value = os.environ.get("NEWSDEDUP_PUBLISH_EVERY", "300").strip()
+    try:
+        every = float(value)
+    except ValueError:
+        every = -1.0
+    if every < 0:
+        raise DatabaseError(f"NEWSDEDUP_PUBLISH_EVERY={value!r}: expected seconds >= 0")
+    return every
