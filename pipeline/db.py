@@ -101,8 +101,10 @@ def _memory_limit() -> str:
 
 def translate_error(path: Path | None, exc: duckdb.Error) -> DatabaseError:
     """One clear line for a DuckDB error (lock, not a database, permissions, disk full)."""
-    msg = " ".join(str(exc).split())[:300] if str(exc) else type(exc).__name__
+    msg = " ".join(str(exc).split()) if str(exc) else type(exc).__name__
     low = msg.lower()
+    if len(msg) > 300:  # the cause is often at the end ("... : File too large")
+        msg = f"{msg[:200]} ... {msg[-90:]}"
     where = f"{path}: " if path else ""
     if "lock" in low and ("conflicting" in low or "could not set lock" in low):
         return DatabaseBusy(

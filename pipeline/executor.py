@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any, Protocol
 
 PRELOAD = ["pipeline._worker_init", "pipeline.clean", "pipeline.detect", "trafilatura"]
@@ -90,6 +91,22 @@ class ProcessPool:
             proc.join(timeout=5)
 
 
+def _gone(pid: int) -> bool:
+    """Whether pid has died: no such process, or a zombie its own parent has not reaped
+    yet (the workers hold the forkserver open, so they must notice the parent itself)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    except OSError:  # no /proc: ask the kernel (a zombie then counts as alive)
+        try:
+            os.kill(pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return True
+        return False
+    return stat[stat.rindex(")") + 2] == "Z"
+
+
 def watch_parent(parent: int) -> None:
     """Worker start-up: Ctrl-C is the parent's to handle (it stops the workers), and a
     thread ends the worker once the parent is gone, however it died (kill -9 included)."""
@@ -99,11 +116,7 @@ def watch_parent(parent: int) -> None:
     def watch() -> None:
         while True:
             time.sleep(0.5)
-            if os.getppid() != forkserver:
-                os._exit(1)
-            try:
-                os.kill(parent, 0)
-            except (ProcessLookupError, PermissionError):  # gone (or its pid reused)
+            if os.getppid() != forkserver or _gone(parent):
                 os._exit(1)
 
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()

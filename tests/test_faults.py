@@ -24,8 +24,10 @@ from .conftest import cli
 from .corpus import bad_corpus, mixed_corpus, snapshot
 
 KILL_POINTS = 4  # SIGKILLs at random instants, chained on one database
+KILLS = 20  # single SIGKILLs at random instants, each on a new database, then a re-run
 CONCURRENT = 4  # runs started at once on one database
-BATCH_ENV = {"NEWSDEDUP_DETECT_BATCH_DOCS": "6"}  # many detect commits: many places to die
+# many detect commits, each followed by a publication: many places to die
+BATCH_ENV = {"NEWSDEDUP_DETECT_BATCH_DOCS": "6", "NEWSDEDUP_PUBLISH_EVERY": "0"}
 
 
 def _cmd(*args: object) -> list[str]:
@@ -105,13 +107,58 @@ def test_sigkill_at_random_instants_then_rerun_equals_a_clean_run(corpus, refere
     got = snapshot(path)
     for name in reference:
         assert got[name] == reference[name], f"{name} differs after kills at {delays}"
+    public = duckdb.connect(str(path), read_only=True)  # and readers see the same rows
+    for name in ("documents", "passage_pairs", "syndication", "reuse_clusters"):
+        rows = public.execute(f"select count(*) from {name}").fetchall()[0][0]
+        assert rows == len(reference[name]), name
     # the killed runs are visible as interrupted, and the last run as ok
+    statuses = [r[0] for r in public.execute("select status from runs").fetchall()]
+    public.close()
     code, out, _ = cli("status", "--format", "json", "--db", path)
-    runs = json.loads(out)["runs"]
-    assert code == 0 and runs[0]["status"] == "ok"
-    statuses = [r["status"] for r in runs]
-    assert "running" not in statuses
+    assert code == 0 and json.loads(out)["runs"][0]["status"] == "ok"
+    assert "running" not in statuses and len(statuses) == len(delays) + 1
     assert statuses.count("interrupted") >= 1, delays
+
+
+def test_each_of_20_random_sigkills_then_a_rerun_equals_a_clean_run(
+    corpus, reference_run, tmp_path
+):
+    """Each kill on a new database, at a random instant of the run (start-up, any stage, a
+    commit, a publication), then one re-run: tables, views and the public file equal an
+    uninterrupted run's every time."""
+    reference, seconds = reference_run
+    rng = random.Random()
+    landed: list[float] = []
+    for attempt in range(KILLS * 2):
+        if len(landed) == KILLS:
+            break
+        path = tmp_path / f"k{attempt}" / "news.duckdb"
+        path.parent.mkdir()
+        delay = round(rng.uniform(0.02, 0.95) * seconds, 2)
+        proc = subprocess.Popen(
+            _cmd("run", corpus, "--db", path),
+            env=_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        if proc.poll() is not None:
+            continue  # it finished first: not a kill
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        landed.append(delay)
+        rerun = subprocess.run(
+            _cmd("run", corpus, "--db", path), env=_env(), capture_output=True, text=True
+        )
+        assert rerun.returncode == 0, (delay, rerun.stderr)
+        got = snapshot(path)
+        for name in reference:
+            assert got[name] == reference[name], f"{name} differs after a kill at {delay} s"
+        public = duckdb.connect(str(path), read_only=True)
+        rows = public.execute("select count(*) from passage_pairs").fetchall()[0][0]
+        public.close()
+        assert rows == len(reference["passage_pairs"]), delay
+    assert len(landed) == KILLS, f"only {len(landed)} kills landed: {landed}"
 
 
 def test_a_killed_run_shows_as_interrupted_before_the_next_run(corpus, tmp_path):
@@ -240,11 +287,19 @@ def test_unwritable_directory_is_one_line(tmp_path, seeds):
     assert not target.exists()
 
 
-@pytest.mark.parametrize("room", [300_000, 1_500_000], ids=["at-a-commit", "at-the-checkpoint"])
-def test_disk_full_mid_run_is_one_line_and_the_next_run_finishes(corpus, reference, tmp_path, room):
+@pytest.mark.parametrize(
+    ("room", "every"),
+    [(300_000, "300"), (1_500_000, "300"), (1_500_000, "0")],
+    ids=["at-a-commit", "at-the-checkpoint", "at-a-publication"],
+)
+def test_disk_full_mid_run_is_one_line_and_the_next_run_finishes(
+    corpus, reference, tmp_path, room, every
+):
     """A file size limit (RLIMIT_FSIZE) makes writes fail mid-run exactly as a full disk
     does (EFBIG instead of ENOSPC), without root or a tmpfs: at 300 kB a stage's commit to
-    the write-ahead log fails, at 1.5 MB the checkpoint at the end of the run does."""
+    the write-ahead log fails, at 1.5 MB the checkpoint at the end of the run does, or,
+    publishing after every commit, the first publication (the public file is larger than
+    this small working store: a block per table)."""
     path = tmp_path / "news.duckdb"
 
     def small_disk() -> None:
@@ -253,7 +308,7 @@ def test_disk_full_mid_run_is_one_line_and_the_next_run_finishes(corpus, referen
 
     proc = subprocess.run(
         _cmd("run", corpus, "--db", path),
-        env=_env(),
+        env=_env(NEWSDEDUP_PUBLISH_EVERY=every),
         capture_output=True,
         text=True,
         timeout=120,
@@ -262,7 +317,10 @@ def test_disk_full_mid_run_is_one_line_and_the_next_run_finishes(corpus, referen
     assert proc.returncode == 1, proc.stderr
     line = _one_line(proc.stderr)
     assert "disk full" in line and "File too large" in line, line
-    assert proc.stdout.startswith("ingest:"), "the limit should bite after ingest began"
+    if every == "0":
+        assert ".publish-" in line and not list(tmp_path.glob(".news.duckdb.publish-*"))
+    else:
+        assert proc.stdout.startswith("ingest:"), "the limit should bite after ingest began"
     rerun = subprocess.run(
         _cmd("run", corpus, "--db", path), env=_env(), capture_output=True, text=True, timeout=120
     )
