@@ -32,6 +32,9 @@ VIEWS = (
     "copying",
     "outlet_originality",
     "removed_boilerplate",
+    "sources",
+    "duplicates",
+    "unique_articles",
     "stage_counts",
     "recent_runs",
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -15,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline import db, sources
+from pipeline import db, markup, sources
 from pipeline.config import Config
 from pipeline.records import InputMeta, RawDocument, Rejection, StageResult
 
@@ -25,14 +27,6 @@ METADATA_NAMES = {"manifest.jsonl"}
 _TRAILER_RE = re.compile(
     r"^\s*(?:source|sources|via)\s*:\s*(?:https?://)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)\s*/?\s*$",
     re.I | re.M,
-)
-_CANONICAL_RE = re.compile(
-    rb"""<(?:link[^>]+rel=["']canonical["'][^>]+href|meta[^>]+property=["']og:url["'][^>]+content)"""
-    rb"""=["']([^"']+)["']""",
-    re.I,
-)
-_SITENAME_RE = re.compile(
-    rb"""<meta[^>]+property=["']og:site_name["'][^>]+content=["']([^"']{1,80})["']""", re.I
 )
 BATCH_BYTES = 64_000_000  # raw bytes held before a batch is committed, whatever its count
 
@@ -315,14 +309,19 @@ class MetadataIndex:
 
 
 def resolve_outlet(
-    option: str | None, meta: InputMeta, raw: bytes, fmt: str, placeholder: str
+    option: str | None,
+    meta: InputMeta,
+    raw: bytes,
+    fmt: str,
+    placeholder: str,
+    page: markup.PageMeta | None = None,
 ) -> tuple[str, str, str | None]:
-    """(outlet, basis, url): option > metadata > URL's domain > text trailer > placeholder."""
-    url = meta.url
-    if fmt == "html" and not url:
-        match = _CANONICAL_RE.search(raw[:200_000])
-        if match:
-            url = match.group(1).decode("utf-8", "replace")
+    """(outlet, basis, url): option > metadata > URL's domain (the record's, else the
+    page's canonical / og:url / JSON-LD url) > text trailer > og:site_name or JSON-LD
+    publisher > placeholder."""
+    if page is None:
+        page = markup.page_meta(raw) if fmt == "html" else markup.PageMeta()
+    url = meta.url or page.url
     if option:
         return option, "option", url
     if meta.outlet:
@@ -334,11 +333,27 @@ def resolve_outlet(
     trailer = _TRAILER_RE.findall(tail)
     if trailer:
         return trailer[-1].lower(), "trailer", url
-    if fmt == "html":
-        match = _SITENAME_RE.search(raw[:200_000])
-        if match:
-            return match.group(1).decode("utf-8", "replace").strip(), "sitename", url
+    if page.site_name:
+        return page.site_name[:80], "sitename", url
     return placeholder, "placeholder", url
+
+
+def published(
+    meta: InputMeta, page: markup.PageMeta, crawled: object
+) -> tuple[datetime | None, str | None]:
+    """(published_at, basis): the input's metadata, else the page's own date, else the
+    date it was crawled (a WARC record's)."""
+    if meta.published_at is not None:
+        return meta.published_at, "metadata"
+    with contextlib.suppress(ValueError):
+        own = parse_datetime(page.published)
+        if own is not None:
+            return own, "markup"
+    with contextlib.suppress(ValueError):
+        crawl = parse_datetime(crawled)
+        if crawl is not None:
+            return crawl, "crawl"
+    return None, None
 
 
 def doc_id_for(outlet: str, raw: bytes) -> str:
@@ -354,7 +369,11 @@ def _head(path: Path) -> bytes | None:
 
 
 def read_inputs(
-    path: Path, cfg: Config, outlet: str | None, meta_index: MetadataIndex, result: StageResult
+    path: Path,
+    cfg: Config,
+    outlet: str | None,
+    meta_index: MetadataIndex,
+    result: StageResult,
 ) -> Iterator[RawDocument]:
     """The documents in one file; every part that cannot be one is recorded in result."""
     source = str(path)
@@ -391,25 +410,63 @@ def read_inputs(
             reason = "empty file" if rec.source == source else "empty article text"
             result.rejected.append(Rejection(rec.source, "ingest", reason, rec.raw, len(rec.raw)))
             continue
+        fields = dict(rec.fields)
+        crawled = fields.pop("crawled_at", None)
         try:
-            meta = _meta_from({**file_meta, **rec.fields})
+            meta = _meta_from({**file_meta, **fields})
         except ValueError as exc:
             reason = f"bad metadata: {exc}"
             result.rejected.append(Rejection(rec.source, "ingest", reason, rec.raw, len(rec.raw)))
             continue
-        name, basis, url = resolve_outlet(outlet, meta, rec.raw, rec.format, rec.placeholder)
+        page = markup.page_meta(rec.raw) if rec.format == "html" else markup.PageMeta()
+        name, basis, url = resolve_outlet(
+            outlet, meta, rec.raw, rec.format, rec.placeholder, page
+        )
+        when, when_basis = published(meta, page, crawled)
         yield RawDocument(
-            rec.source, name, basis, url, meta.title, meta.published_at, rec.format, rec.raw
+            rec.source, name, basis, url, meta.title, when, rec.format, rec.raw, when_basis
         )
 
 
-def store(con: duckdb.DuckDBPyConnection, docs: Iterable[RawDocument], run_id: str | None) -> int:
-    """Insert documents not stored yet; returns how many were new."""
-    batch: dict[str, RawDocument] = {}
+def _unique_placeholders(
+    con: duckdb.DuckDBPyConnection, docs: list[RawDocument]
+) -> list[RawDocument]:
+    """Placeholder outlets (`unknown:<file name>`) never merge two files: a name already
+    held by another source (a file of the same name in another folder, in this batch or
+    stored) gets a suffix made from the source's own path (`unknown:article~3f2a1b`)."""
+    names = sorted({d.outlet for d in docs if d.outlet_basis == "placeholder"})
+    if not names:
+        return docs
+    owner = dict(
+        con.execute(
+            "select outlet, min(source) from documents where outlet in (select unnest(?)) "
+            "group by outlet",
+            [names],
+        ).fetchall()
+    )
+    out = []
     for doc in docs:
-        batch.setdefault(doc_id_for(doc.outlet, doc.raw), doc)
-    if not batch:
-        return 0
+        if doc.outlet_basis == "placeholder":
+            first = owner.setdefault(doc.outlet, doc.source)
+            if first != doc.source:
+                tag = hashlib.sha256(doc.source.encode()).hexdigest()[:6]
+                doc = dataclasses.replace(doc, outlet=f"{doc.outlet}~{tag}")
+        out.append(doc)
+    return out
+
+
+def store(
+    con: duckdb.DuckDBPyConnection, docs: Iterable[RawDocument], run_id: str | None
+) -> tuple[int, int]:
+    """Insert documents not stored yet and a `sources` row for every input; returns (new
+    documents, repeats: inputs whose bytes an earlier input of this or another run holds)."""
+    docs = _unique_placeholders(con, list(docs))
+    if not docs:
+        return 0, 0
+    keyed = [(doc_id_for(d.outlet, d.raw), d) for d in docs]
+    batch: dict[str, RawDocument] = {}
+    for doc_id, doc in keyed:
+        batch.setdefault(doc_id, doc)
     ids = list(batch)
     existing = {
         r[0]
@@ -418,27 +475,48 @@ def store(con: duckdb.DuckDBPyConnection, docs: Iterable[RawDocument], run_id: s
         ).fetchall()
     }
     new = [(i, d) for i, d in batch.items() if i not in existing]
-    if not new:
-        return 0
-    next_seq = con.execute("select coalesce(max(doc_seq), 0) + 1 from documents").fetchall()[0][0]
-    table = pa.table(
-        {
-            "doc_id": [i for i, _ in new],
-            "doc_seq": pa.array(range(next_seq, next_seq + len(new)), pa.int64()),
-            "source": [d.source for _, d in new],
-            "outlet": [d.outlet for _, d in new],
-            "outlet_basis": [d.outlet_basis for _, d in new],
-            "url": [d.url for _, d in new],
-            "title": [d.title for _, d in new],
-            "published_at": pa.array([d.published_at for _, d in new], pa.timestamp("us")),
-            "format": [d.format for _, d in new],
-            "size_bytes": pa.array([len(d.raw) for _, d in new], pa.int64()),
-            "raw": pa.array([d.raw for _, d in new], pa.binary()),
-            "run_id": [run_id] * len(new),
-        }
+    if new:
+        next_seq = con.execute(
+            "select coalesce(max(doc_seq), 0) + 1 from documents"
+        ).fetchall()[0][0]
+        table = pa.table(
+            {
+                "doc_id": [i for i, _ in new],
+                "doc_seq": pa.array(range(next_seq, next_seq + len(new)), pa.int64()),
+                "source": [d.source for _, d in new],
+                "outlet": [d.outlet for _, d in new],
+                "outlet_basis": [d.outlet_basis for _, d in new],
+                "url": [d.url for _, d in new],
+                "title": [d.title for _, d in new],
+                "published_at": pa.array([d.published_at for _, d in new], pa.timestamp("us")),
+                "published_basis": [d.published_basis for _, d in new],
+                "format": [d.format for _, d in new],
+                "size_bytes": pa.array([len(d.raw) for _, d in new], pa.int64()),
+                "raw": pa.array([d.raw for _, d in new], pa.binary()),
+                "run_id": [run_id] * len(new),
+            }
+        )
+        _insert_documents(con, table)
+    pairs = sorted({(d.source, i) for i, d in keyed})
+    seen = con.execute(
+        """
+        select count(*)
+        from input_sources as s
+        inner join (select unnest(?) as src, unnest(?) as did) as t
+            on s.source = t.src and s.doc_id = t.did
+        """,
+        [[p[0] for p in pairs], [p[1] for p in pairs]],
+    ).fetchall()[0][0]
+    con.execute(
+        """
+        insert into input_sources (source, doc_id, first_run_id, last_run_id)
+        select s, d, $run, $run from (select unnest($sources) as s, unnest($docs) as d)
+        on conflict (source, doc_id) do update
+        set last_run_id = excluded.last_run_id, last_seen_at = now()
+        """,
+        {"run": run_id, "sources": [p[0] for p in pairs], "docs": [p[1] for p in pairs]},
     )
-    _insert_documents(con, table)
-    return len(new)
+    return len(new), len(pairs) - seen - len(new)
 
 
 def _insert_documents(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
@@ -448,7 +526,7 @@ def _insert_documents(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
             """
             insert into documents
                 (doc_id, doc_seq, source, outlet, outlet_basis, url, title, published_at,
-                 format, size_bytes, raw, run_id)
+                 published_basis, format, size_bytes, raw, run_id)
             select * from _docs_batch
             """
         )
@@ -476,7 +554,9 @@ def run(
 
     def flush() -> None:
         with db.transaction(con):
-            result.add("ingested", store(con, pending, run_id))
+            new, repeats = store(con, pending, run_id)
+            result.add("ingested", new)
+            result.add("repeats", repeats)
             db.record_rejections(con, result.rejected[flushed[0] :], run_id)
         flushed[0] = len(result.rejected)
         pending.clear()

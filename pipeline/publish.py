@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 PUBLIC_TABLES = {
     "schema_migrations": "select * from schema_migrations",
     "documents": "select * exclude (raw) from documents",
+    "input_sources": "select * from input_sources",
     "rejected_inputs": "select * from rejected_inputs",
     "cleaned": "select * from cleaned",
     "removed_spans": "select * from removed_spans",

@@ -30,6 +30,7 @@ class RawDocument:
     published_at: datetime | None
     format: str
     raw: bytes
+    published_basis: str | None = None  # metadata | markup | crawl
 
 
 @dataclass(frozen=True, slots=True)

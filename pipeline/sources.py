@@ -122,15 +122,17 @@ def gunzip_capped(raw: bytes, limit: int) -> tuple[bytes, str | None]:
 
 
 def records(
-    path: Path, fmt: str, data: bytes, result: StageResult, limit: int
+    path: Path, fmt: str, data: bytes, result: StageResult, limit: int, name: str | None = None
 ) -> Iterator[SourceRecord]:
-    """The articles in one file's bytes; unusable parts go to result.rejected."""
+    """The articles in one file's bytes; unusable parts go to result.rejected. `name`: what
+    the placeholder outlets are made of (default the file's name without its ending)."""
+    name = name or stem(path.name)
     if fmt == "jsonl":
-        yield from read_jsonl(path, data, result)
+        yield from read_jsonl(path, data, result, name)
     elif fmt == "warc":
-        yield from read_warc(path, data, result, limit)
+        yield from read_warc(path, data, result, limit, name)
     else:
-        yield SourceRecord(str(path), fmt, data, {}, f"unknown:{path.stem}")
+        yield SourceRecord(str(path), fmt, data, {}, f"unknown:{name}")
 
 
 # --- JSONL ------------------------------------------------------------------------------
@@ -146,12 +148,12 @@ def _decode_line(line: bytes) -> str:
     return decode_bytes(line)
 
 
-def _stem(path: Path) -> str:
-    name = path.name
+def stem(name: str) -> str:
+    """A file name without its format ending ("feed.jsonl.gz" -> "feed")."""
     for ending in FORMATS:
         if name.lower().endswith(ending):
             return name[: -len(ending)]
-    return path.stem
+    return Path(name).stem
 
 
 def _no_surrogates(value: object) -> object:
@@ -161,9 +163,11 @@ def _no_surrogates(value: object) -> object:
     return value
 
 
-def read_jsonl(path: Path, data: bytes, result: StageResult) -> Iterator[SourceRecord]:
+def read_jsonl(
+    path: Path, data: bytes, result: StageResult, name: str | None = None
+) -> Iterator[SourceRecord]:
     """One article per line: `text` or `html`, optional id, url, outlet, title, published_at."""
-    stem = _stem(path)
+    name = name or stem(path.name)
     for n, line in enumerate(data.split(b"\n"), 1):
         if not line.strip():
             continue
@@ -200,7 +204,7 @@ def read_jsonl(path: Path, data: bytes, result: StageResult) -> Iterator[SourceR
             fmt,
             body.encode("utf-8", errors="replace"),
             fields,
-            f"unknown:{stem}#{source.split('#')[-1]}",
+            f"unknown:{name}#{source.split('#')[-1]}",
         )
 
 
@@ -212,17 +216,19 @@ def _next_warc_start(data: bytes, pos: int) -> int:
     return match.start(1) if match else len(data)
 
 
-def read_warc(path: Path, data: bytes, result: StageResult, limit: int) -> Iterator[SourceRecord]:
+def read_warc(
+    path: Path, data: bytes, result: StageResult, limit: int, name: str | None = None
+) -> Iterator[SourceRecord]:
     """HTML response (and resource) records become articles with target URI and WARC-Date.
 
     Records are framed here by their Content-Length and parsed with warcio; a corrupt record
     is rejected with its bytes and reading resumes at the next record.
     """
+    name = name or stem(path.name)
     from warcio.bufferedreaders import BufferedReader
     from warcio.recordloader import ArcWarcRecordLoader
 
     loader = ArcWarcRecordLoader(verify_http=False, arc2warc=False)
-    stem = _stem(path)
     pos = _next_warc_start(data, 0)
     if data[:pos].strip():
         bad = data[:pos]
@@ -236,7 +242,7 @@ def read_warc(path: Path, data: bytes, result: StageResult, limit: int) -> Itera
         n += 1
         try:
             end, record = _frame_record(data, pos, loader, BufferedReader)
-            doc = _warc_document(path, stem, n, record, result, limit)
+            doc = _warc_document(path, name, n, record, result, limit)
         except Exception as exc:  # warcio raises several types; any is one bad record
             nxt = _next_warc_start(data, pos + 1)
             bad = data[pos:nxt]
@@ -283,7 +289,7 @@ def _frame_record(data: bytes, pos: int, loader: Any, reader_class: Any) -> tupl
 
 def _warc_document(
     path: Path,
-    stem: str,
+    name: str,
     n: int,
     record: Any,
     result: StageResult,
@@ -311,7 +317,8 @@ def _warc_document(
     source = f"{path}#{rid}" if rid else f"{path}#record{n}"
     fields = {
         "url": record.rec_headers.get_header("WARC-Target-URI"),
-        "published_at": record.rec_headers.get_header("WARC-Date"),
+        # the crawl's date: the page's own date, when its markup has one, comes first
+        "crawled_at": record.rec_headers.get_header("WARC-Date"),
     }
     result.add("records")
-    return SourceRecord(source, "html", body, fields, f"unknown:{stem}#{rid or n}")
+    return SourceRecord(source, "html", body, fields, f"unknown:{name}#{rid or n}")

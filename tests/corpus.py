@@ -150,9 +150,14 @@ VOLATILE = {
     "created_at",
     "run_id",
     "first_seen",
+    "first_run_id",
+    "first_seen_at",
+    "last_run_id",
+    "last_seen_at",
 }
 COMPARED_TABLES = (
     "documents",
+    "input_sources",
     "rejected_inputs",
     "cleaned",
     "removed_spans",

@@ -14,6 +14,9 @@ KEYS = {
     "removed_boilerplate": ["doc_id", "span_no"],
     "stage_counts": ["ingested"],
     "recent_runs": ["run_id"],
+    "sources": ["source", "doc_id"],
+    "duplicates": ["doc_id"],
+    "unique_articles": ["doc_id"],
 }
 
 COLUMNS = {
@@ -108,6 +111,18 @@ COLUMNS = {
         "syndicated_pairs",
     ],
     "recent_runs": ["run_id", "command", "status", "started_at", "finished_at", "counts", "error"],
+    "sources": ["source", "doc_id", "outlet", "run_id", "ingested_at", "is_repeat"],
+    "duplicates": ["doc_id", "duplicate_of", "relation", "similarity"],
+    "unique_articles": [
+        "doc_id",
+        "outlet",
+        "title",
+        "url",
+        "published_at",
+        "n_words",
+        "n_copies",
+        "outlets",
+    ],
 }
 
 

@@ -20,6 +20,9 @@ final as (
             - (select count(*) from main.detected) as awaiting_detect,
         (select count(*) from main.reuse_clusters) as clusters,
         (select count(*) from main.syndication) as syndicated_pairs,
+        (select count(*) from main.sources where is_repeat) as repeated_inputs,
+        (select count(*) from main.duplicates) as duplicates,
+        (select count(*) from main.unique_articles) as unique_articles,
 )
 
 select * from final
