@@ -419,9 +419,7 @@ def read_inputs(
             result.rejected.append(Rejection(rec.source, "ingest", reason, rec.raw, len(rec.raw)))
             continue
         page = markup.page_meta(rec.raw) if rec.format == "html" else markup.PageMeta()
-        name, basis, url = resolve_outlet(
-            outlet, meta, rec.raw, rec.format, rec.placeholder, page
-        )
+        name, basis, url = resolve_outlet(outlet, meta, rec.raw, rec.format, rec.placeholder, page)
         when, when_basis = published(meta, page, crawled)
         yield RawDocument(
             rec.source, name, basis, url, meta.title, when, rec.format, rec.raw, when_basis
@@ -476,9 +474,9 @@ def store(
     }
     new = [(i, d) for i, d in batch.items() if i not in existing]
     if new:
-        next_seq = con.execute(
-            "select coalesce(max(doc_seq), 0) + 1 from documents"
-        ).fetchall()[0][0]
+        next_seq = con.execute("select coalesce(max(doc_seq), 0) + 1 from documents").fetchall()[0][
+            0
+        ]
         table = pa.table(
             {
                 "doc_id": [i for i, _ in new],
