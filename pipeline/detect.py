@@ -509,7 +509,16 @@ def _detect_group(
         result.add("doc_candidates", len(d_edges))
         result.add("pairs", len(pair_rows))
         result.add("spans", len(span_rows))
-        result.add("syndication", sum(1 for r in pair_rows if r.is_syndication))
+        # as the views count them: syndication across outlets, duplicates within one
+        same = [texts[r.doc_a][0] == texts[r.doc_b][0] for r in pair_rows]
+        result.add(
+            "syndication",
+            sum(r.is_syndication and not s for r, s in zip(pair_rows, same, strict=True)),
+        )
+        result.add(
+            "same_outlet_duplicates",
+            sum(r.is_syndication and s for r, s in zip(pair_rows, same, strict=True)),
+        )
         if touched:
             result.add("clusters", clusters)
 
