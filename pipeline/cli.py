@@ -48,13 +48,39 @@ PathsArg = Annotated[
     list[Path],
     typer.Argument(
         help=(
-            "Files or folders (searched recursively): .txt, .html, .htm, .jsonl, .jsonl.gz "
-            "(one article per line), .warc, .warc.gz (HTML responses)."
+            "Files or folders (searched recursively): .txt, .html, .htm, .jsonl or .ndjson "
+            "(one article per line), .json (an array of articles), .warc (HTML responses), "
+            "each also gzipped (.gz); other files when their content is HTML. '-' reads JSONL "
+            "from standard input."
         ),
         show_default=False,
         metavar="PATH",
     ),
 ]
+
+
+class InputType(StrEnum):
+    html = "html"
+    text = "text"
+    jsonl = "jsonl"
+    json = "json"
+    warc = "warc"
+
+
+TypeOption = Annotated[
+    InputType | None,
+    typer.Option(
+        "--type",
+        help="Read every input as this type, whatever its name (default: by name, and HTML "
+        "by content for other files).",
+    ),
+]
+
+
+def _reader(kind: InputType | None) -> str | None:
+    return None if kind is None else ("txt" if kind is InputType.text else kind.value)
+
+
 OutletOption = Annotated[
     str | None,
     typer.Option("--outlet", help="Outlet name for every input of this call (overrides metadata)."),
@@ -71,6 +97,9 @@ class ReportName(StrEnum):
     boilerplate = "boilerplate"
     rejected = "rejected"
     articles = "articles"
+    sources = "sources"
+    duplicates = "duplicates"
+    unique = "unique"
 
 
 class Format(StrEnum):
@@ -236,7 +265,10 @@ def _exit_for(counts: dict[str, int]) -> None:
 
 @app.command("ingest")
 def ingest_cmd(
-    paths: PathsArg, outlet: OutletOption = None, db_path: DbOption = DEFAULT_DB
+    paths: PathsArg,
+    outlet: OutletOption = None,
+    kind: TypeOption = None,
+    db_path: DbOption = DEFAULT_DB,
 ) -> None:
     """Store every input untouched, with its metadata (outlet, URL, title, date).
 
@@ -245,7 +277,8 @@ def ingest_cmd(
     else a placeholder unique to the file (unknown outlets are never merged).
     """
     with _errors(), _run(db_path, "ingest", [str(p) for p in paths]) as (con, run_id, cfg, counts):
-        _report_stage(ingest.run(con, cfg, paths, outlet=outlet, run_id=run_id), counts, con)
+        result = ingest.run(con, cfg, paths, outlet=outlet, run_id=run_id, force=_reader(kind))
+        _report_stage(result, counts, con)
     _exit_for(counts)
 
 
@@ -331,6 +364,7 @@ class EngineName(StrEnum):
 def run_cmd(
     paths: PathsArg,
     outlet: OutletOption = None,
+    kind: TypeOption = None,
     engine: Annotated[
         EngineName,
         typer.Option(
@@ -374,7 +408,8 @@ def run_cmd(
             executor = stack.enter_context(ray_engine.RayExecutor(address))
         inputs = [str(p) for p in paths]
         with _run(db_path, "run", inputs, wait) as (con, run_id, cfg, counts):
-            _report_stage(ingest.run(con, cfg, paths, outlet=outlet, run_id=run_id), counts, con)
+            done = ingest.run(con, cfg, paths, outlet=outlet, run_id=run_id, force=_reader(kind))
+            _report_stage(done, counts, con)
             _report_stage(clean.run(con, cfg, run_id=run_id, executor=executor), counts, con)
             _report_stage(detect.run(con, cfg, run_id=run_id, executor=executor), counts, con)
     _exit_for(counts)
@@ -416,6 +451,35 @@ def report_cmd(
         else:
             cols, rows = report.query(con, view.value, limit)
             typer.echo(report.format_rows(cols, rows, fmt.value))
+
+
+class ExportFormat(StrEnum):
+    parquet = "parquet"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+@app.command("export")
+def export_cmd(
+    view: Annotated[
+        str,
+        typer.Argument(
+            help="A public view (unique_articles, duplicates, passage_pairs, ...) or a report "
+            "name (clusters, passages, outlets, unique, ...).",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write.", dir_okay=False)],
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="parquet, jsonl or csv.")
+    ] = ExportFormat.parquet,
+    db_path: DbOption = DEFAULT_DB,
+) -> None:
+    """Write a view to a file (DuckDB's COPY): the deduplicated set for pandas, polars,
+    Spark or a Hugging Face dataset (`newsdedup export unique_articles -o stories.parquet`)."""
+    with _errors(), _reading(db_path) as con:
+        rows = report.export(con, view, fmt.value, out)
+    typer.echo(f"export: {rows} rows of {view} to {out}")
 
 
 @app.command("explain")

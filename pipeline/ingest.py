@@ -10,7 +10,8 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pyarrow as pa
 
 from pipeline import db, markup, sources
 from pipeline.config import Config
-from pipeline.records import InputMeta, RawDocument, Rejection, StageResult
+from pipeline.records import InputMeta, RawDocument, Rejection, SourceRecord, StageResult
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,42 @@ def _walk(folder: Path, result: StageResult) -> Iterator[Path]:
             yield base / name
 
 
-def discover(paths: Sequence[Path], result: StageResult) -> Iterator[Path]:
-    """Every input file under the given paths, in a stable order; unusable paths are rejected."""
+STDIN = "-"  # the path that reads JSONL (or --type) from standard input
+
+
+def store_files(con: duckdb.DuckDBPyConnection) -> Callable[[Path], bool]:
+    """Whether a file is one of the store's own (news.duckdb, news.work.duckdb, their WAL,
+    lock and publication files): a store kept inside an input folder is not an input."""
+    rows = con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchall()
+    if not rows or not rows[0][0]:
+        return lambda _: False
+    work = Path(rows[0][0]).resolve()
+    stem = work.name.split(".")[0]
+
+    def own(path: Path) -> bool:
+        name = path.name
+        return path.parent.resolve() == work.parent and (
+            name.startswith(f"{stem}.") and ".duckdb" in name or name.startswith(f".{stem}.")
+        )
+
+    return own
+
+
+def discover(
+    paths: Sequence[Path],
+    result: StageResult,
+    force: str | None = None,
+    own: Callable[[Path], bool] = lambda _: False,
+) -> Iterator[tuple[Path, str]]:
+    """(file, reader) for every input under the given paths, in a stable order; unusable
+    paths are rejected. The reader is --type's, else the name's, else 'html' for a file
+    whose content is HTML; any other file is rejected as of an unsupported type."""
     for path in paths:
+        if str(path) == STDIN:
+            yield path, force or "jsonl"
+            continue
         try:
             st = path.stat()
         except OSError as exc:
@@ -74,19 +108,28 @@ def discover(paths: Sequence[Path], result: StageResult) -> Iterator[Path]:
             continue
         if stat.S_ISDIR(st.st_mode):
             for file in _walk(path, result):
-                if is_metadata_file(file) or file.name.startswith("."):
+                if is_metadata_file(file) or file.name.startswith(".") or own(file):
                     continue
-                if format_of(file) is None:
-                    result.add("skipped_unsupported")
-                    log.info("skipped %s: unsupported file type", file)
-                    continue
-                yield file
-        elif is_metadata_file(path):
+                fmt = _reader(file, result, force)
+                if fmt is not None:
+                    yield file, fmt
+        elif is_metadata_file(path) and force is None:
             result.add("skipped_metadata")
-        elif format_of(path) is None:
-            _reject(result, path, f"unsupported file type {path.suffix or '(none)'!r}")
         else:
-            yield path
+            fmt = _reader(path, result, force)
+            if fmt is not None:
+                yield path, fmt
+
+
+def _reader(path: Path, result: StageResult, force: str | None) -> str | None:
+    fmt = force or format_of(path) or sources.sniff(path)
+    if fmt is None:
+        kind = path.suffix or "no extension"
+        _reject(result, path, f"unsupported type ({kind}): not {sources.FORMAT_HELP}")
+        return None
+    if fmt == "html" and format_of(path) is None and force is None:
+        result.add("sniffed_html")
+    return fmt
 
 
 def registered_domain(url: str | None) -> str | None:
@@ -374,11 +417,16 @@ def read_inputs(
     outlet: str | None,
     meta_index: MetadataIndex,
     result: StageResult,
+    fmt: str | None = None,
 ) -> Iterator[RawDocument]:
-    """The documents in one file; every part that cannot be one is recorded in result."""
+    """The documents in one file (read as `fmt`: default by its name); every part that
+    cannot be one is recorded in result."""
     source = str(path)
-    fmt = format_of(path) or "txt"
+    fmt = fmt or format_of(path) or "txt"
     limit = cfg.clean.max_bytes
+    if source == STDIN:
+        yield from _read_stdin(cfg, outlet, fmt, result)
+        return
     try:
         st = os.stat(source)
         if not stat.S_ISREG(st.st_mode):
@@ -405,7 +453,37 @@ def read_inputs(
     except (ValueError, json.JSONDecodeError, OSError) as exc:
         result.rejected.append(Rejection(source, "ingest", f"bad metadata: {exc}", data, len(data)))
         return
-    for rec in sources.records(path, fmt, data, result, limit):
+    yield from _documents(
+        sources.records(path, fmt, data, result, limit), file_meta, outlet, result
+    )
+
+
+def _read_stdin(
+    cfg: Config, outlet: str | None, fmt: str, result: StageResult
+) -> Iterator[RawDocument]:
+    """`newsdedup ingest -`: records from standard input (JSONL unless --type says)."""
+    limit = cfg.clean.max_bytes
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        _reject(result, "stdin", f"standard input is over the limit of {limit} bytes")
+        return
+    if not data.strip():
+        result.rejected.append(Rejection("stdin", "ingest", "empty input", data, len(data)))
+        return
+    records = sources.records(Path("stdin"), fmt, data, result, limit)
+    yield from _documents(records, {}, outlet, result)
+
+
+def _documents(
+    records: Iterable[SourceRecord],
+    file_meta: dict,
+    outlet: str | None,
+    result: StageResult,
+    source: str = "",
+) -> Iterator[RawDocument]:
+    """Each record as a document, with its outlet and date resolved (`source`: the file's
+    own name, for a record that is the whole file)."""
+    for rec in records:
         if not rec.raw.strip():
             reason = "empty file" if rec.source == source else "empty article text"
             result.rejected.append(Rejection(rec.source, "ingest", reason, rec.raw, len(rec.raw)))
@@ -539,6 +617,7 @@ def run(
     outlet: str | None = None,
     run_id: str | None = None,
     batch_size: int = 2000,
+    force: str | None = None,
 ) -> StageResult:
     """Ingest files and folders; bad inputs are recorded in rejected_inputs, the rest go on.
 
@@ -561,10 +640,10 @@ def run(
 
     flushed = [0]
     held = 0
-    for path in discover(paths, result):
+    for path, fmt in discover(paths, result, force, store_files(con)):
         seen += 1
         try:
-            for doc in read_inputs(path, cfg, outlet, meta_index, result):
+            for doc in read_inputs(path, cfg, outlet, meta_index, result, fmt):
                 pending.append(doc)
                 held += len(doc.raw)
                 if len(pending) >= batch_size or held >= BATCH_BYTES:

@@ -7,9 +7,12 @@ import io
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from pipeline.errors import InputError
 
 # report name -> (relation, order by)
 REPORTS: dict[str, tuple[str, str]] = {
@@ -29,7 +32,61 @@ REPORTS: dict[str, tuple[str, str]] = {
         "rejected_at, source",
     ),
     "articles": ("(select * exclude (clean_text) from articles)", "doc_seq"),
+    "sources": ("sources", "doc_seq, source"),
+    "duplicates": ("duplicates", "story, doc_id"),
+    "unique": ("(select * exclude (clean_text) from unique_articles)", "published_at, doc_id"),
 }
+# a view's own name (as the README spells it) -> its short report name
+LONG_NAMES = {
+    "reuse_clusters": "clusters",
+    "shared_passages": "passages",
+    "outlet_originality": "outlets",
+    "removed_boilerplate": "boilerplate",
+    "rejected_inputs": "rejected",
+    "unique_articles": "unique",
+}
+EXPORT_FORMATS = {"parquet": "(format parquet)", "jsonl": "(format json)", "csv": "(format csv)"}
+
+
+def export(con: duckdb.DuckDBPyConnection, name: str, fmt: str, out: Path) -> int:
+    """Write a public view (its whole rows, clean text included) to `out` with DuckDB's
+    COPY: Parquet, JSON lines or CSV (lists and structs as JSON there). Returns the rows
+    written; the file appears whole (written beside it, then renamed)."""
+    from pipeline import db
+
+    short = LONG_NAMES.get(name, name)
+    if name in db.VIEWS:  # the view itself, ordered as its report orders it if that is it
+        same = short in REPORTS and REPORTS[short][0] == name
+        relation, order = name, REPORTS[short][1] if same else "all"
+    elif short in REPORTS:
+        relation, order = REPORTS[short]
+    else:
+        known = ", ".join(sorted({*db.VIEWS, *REPORTS}))
+        raise InputError(f"no view named {name!r}; export one of: {known}")
+    if fmt not in EXPORT_FORMATS:
+        raise InputError(f"--format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
+    select = f"select * from {relation} order by {order}"
+    kinds = con.execute(f"describe {select}").fetchall()
+    # sums of word counts are 128-bit in DuckDB: 64 bits hold them, and every reader has them
+    swaps = [f'"{c}"::bigint as "{c}"' for c, t, *_ in kinds if t == "HUGEINT"]
+    if fmt == "csv":  # a CSV cell holds a list as JSON, not as DuckDB's [a, b]
+        nested = [c for c, t, *_ in kinds if t.endswith("]") or t.startswith(("STRUCT", "MAP"))]
+        swaps += [f'to_json("{c}")::varchar as "{c}"' for c in nested]
+    if swaps:
+        select = f"select * replace ({', '.join(swaps)}) from ({select})"
+    if out.is_dir():
+        raise InputError(f"{out}: is a directory; --out wants a file name")
+    if not out.parent.exists():
+        raise InputError(f"{out}: directory {out.parent} does not exist")
+    tmp = out.with_name(f".{out.name}.part")
+    quoted = str(tmp).replace("'", "''")
+    try:
+        con.execute(f"copy ({select}) to '{quoted}' {EXPORT_FORMATS[fmt]}")
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return int(con.execute(f"select count(*) from ({select})").fetchall()[0][0])
+
 
 # columns too wide for a terminal table are cut to this many characters
 _MAX_CELL = 70

@@ -7,6 +7,7 @@ part it cannot use as a `Rejection` in the stage result: nothing is dropped sile
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -21,10 +22,10 @@ from pipeline.records import Rejection, SourceRecord, StageResult
 log = logging.getLogger(__name__)
 
 # name ending -> format; longest endings first so ".jsonl.gz" wins over ".gz"
-FORMATS: dict[str, str] = {
-    ".jsonl.gz": "jsonl",
-    ".warc.gz": "warc",
+_ENDINGS: dict[str, str] = {
     ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",  # an array of articles (or one); <file>.json beside a file is its sidecar
     ".warc": "warc",
     ".txt": "txt",
     ".text": "txt",
@@ -32,7 +33,19 @@ FORMATS: dict[str, str] = {
     ".htm": "html",
     ".xhtml": "html",
 }
-FORMAT_HELP = ".txt, .html, .htm, .jsonl, .jsonl.gz, .warc, .warc.gz"
+FORMATS: dict[str, str] = {
+    **{f"{ending}.gz": fmt for ending, fmt in _ENDINGS.items()},
+    **_ENDINGS,
+}
+FORMAT_HELP = (
+    ".txt, .html, .htm, .jsonl, .ndjson, .json (an array of articles), .warc, each also "
+    "gzipped (.gz); any other file is read as HTML when its content is HTML"
+)
+READERS = ("txt", "html", "jsonl", "json", "warc")  # what --type may force
+_HTML_SNIFF = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b",
+    re.I | re.S,
+)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _READ_CHUNK = 1 << 16
 _WARC_START_RE = re.compile(rb"(?:\A|\n)(WARC/1\.[01]\r?\n)")
@@ -50,6 +63,20 @@ def format_of(path: Path) -> str | None:
         if name.endswith(ending) and len(name) > len(ending):
             return fmt
     return None
+
+
+def sniff(path: Path) -> str | None:
+    """'html' when the file's first bytes (decompressed if gzipped) are HTML, else None:
+    a page saved as .php, .aspx or with no extension is still a page."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+    except OSError:
+        return None
+    if head.startswith(b"\x1f\x8b"):
+        with contextlib.suppress(zlib.error):
+            head = zlib.decompressobj(wbits=31).decompress(head, 8192)
+    return "html" if _HTML_SNIFF.match(head) else None
 
 
 def is_gzip_name(path: Path) -> bool:
@@ -129,6 +156,8 @@ def records(
     name = name or stem(path.name)
     if fmt == "jsonl":
         yield from read_jsonl(path, data, result, name)
+    elif fmt == "json":
+        yield from read_json(path, data, result, name)
     elif fmt == "warc":
         yield from read_warc(path, data, result, limit, name)
     else:
@@ -163,10 +192,42 @@ def _no_surrogates(value: object) -> object:
     return value
 
 
+def _record(
+    obj: object, where: str, path: Path, name: str, raw: bytes, what: str, result: StageResult
+) -> SourceRecord | None:
+    """One JSON object as an article: `text` or `html`, optional id, url, outlet, title,
+    published_at; anything else is a rejection of `raw` at `where`."""
+    if not isinstance(obj, dict):
+        reason = f"{what} is a {type(obj).__name__}, not an object"
+        result.rejected.append(Rejection(where, "ingest", reason, raw, len(raw)))
+        return None
+    rid = obj.get("id")
+    if isinstance(rid, str | int) and str(rid).strip():
+        where = f"{path}#{_no_surrogates(str(rid))}"
+    body, fmt = obj.get("text"), "txt"
+    if body is None:
+        body, fmt = obj.get("html"), "html"
+    if not isinstance(body, str):
+        reason = f"{what} has no text or html string"
+        result.rejected.append(Rejection(where, "ingest", reason, raw, len(raw)))
+        return None
+    fields = {
+        k: _no_surrogates(obj[k]) for k in ("url", "outlet", "title", "published_at") if k in obj
+    }
+    result.add("records")
+    return SourceRecord(
+        where,
+        fmt,
+        body.encode("utf-8", errors="replace"),
+        fields,
+        f"unknown:{name}#{where.split('#')[-1]}",
+    )
+
+
 def read_jsonl(
     path: Path, data: bytes, result: StageResult, name: str | None = None
 ) -> Iterator[SourceRecord]:
-    """One article per line: `text` or `html`, optional id, url, outlet, title, published_at."""
+    """One article per line (see _record)."""
     name = name or stem(path.name)
     for n, line in enumerate(data.split(b"\n"), 1):
         if not line.strip():
@@ -178,34 +239,29 @@ def read_jsonl(
             reason = f"malformed JSON line: {str(exc).splitlines()[0][:200]}"
             result.rejected.append(Rejection(where, "ingest", reason, line, len(line)))
             continue
-        if not isinstance(obj, dict):
-            reason = f"JSON line is a {type(obj).__name__}, not an object"
-            result.rejected.append(Rejection(where, "ingest", reason, line, len(line)))
-            continue
-        rid = obj.get("id")
-        if isinstance(rid, str | int) and str(rid).strip():
-            where = f"{path}#{_no_surrogates(str(rid))}"
-        body, fmt = obj.get("text"), "txt"
-        if body is None:
-            body, fmt = obj.get("html"), "html"
-        if not isinstance(body, str):
-            reason = "JSON line has no text or html string"
-            result.rejected.append(Rejection(where, "ingest", reason, line, len(line)))
-            continue
-        source = where
-        fields = {
-            k: _no_surrogates(obj[k])
-            for k in ("url", "outlet", "title", "published_at")
-            if k in obj
-        }
-        result.add("records")
-        yield SourceRecord(
-            source,
-            fmt,
-            body.encode("utf-8", errors="replace"),
-            fields,
-            f"unknown:{name}#{source.split('#')[-1]}",
-        )
+        rec = _record(obj, where, path, name, line, "JSON line", result)
+        if rec is not None:
+            yield rec
+
+
+def read_json(
+    path: Path, data: bytes, result: StageResult, name: str | None = None
+) -> Iterator[SourceRecord]:
+    """A JSON array of articles (each as a JSONL line would be), or one article object."""
+    name = name or stem(path.name)
+    try:
+        doc = json.loads(_decode_line(data))
+    except (ValueError, UnicodeDecodeError) as exc:
+        reason = f"malformed JSON: {str(exc).splitlines()[0][:200]}"
+        result.rejected.append(Rejection(str(path), "ingest", reason, data, len(data)))
+        return
+    items = doc if isinstance(doc, list) else [doc]
+    for n, obj in enumerate(items):
+        raw = json.dumps(obj, ensure_ascii=False).encode("utf-8", "replace")
+        where = f"{path}#{n}" if isinstance(doc, list) else str(path)
+        rec = _record(obj, where, path, name, raw, "JSON item", result)
+        if rec is not None:
+            yield rec
 
 
 # --- WARC -------------------------------------------------------------------------------

@@ -29,7 +29,11 @@ def test_format_of_knows_compound_endings():
         "d.htm": "html",
         "e.txt": "txt",
         "f.gz": None,
-        "g.json": None,
+        "g.json": "json",  # an array of articles (a sidecar is told apart by its name)
+        "h.ndjson.gz": "jsonl",
+        "i.html.gz": "html",
+        "j.txt.gz": "txt",
+        "k.php": None,
         ".jsonl": None,
     }
     assert {n: sources.format_of(Path(n)) for n in cases} == cases
