@@ -137,8 +137,9 @@ def test_help_lists_the_formats():
         code, out, _ = cli(command, "--help")
         flat = " ".join(out.split())
         assert code == 0
-        for ending in (".txt", ".html", ".jsonl.gz", ".warc.gz"):
+        for ending in (".txt", ".html", ".jsonl", ".ndjson", ".json", ".warc", "gzipped (.gz)"):
             assert ending in flat, (command, ending)
+        assert "'-' reads JSONL from standard input" in flat and "--type" in flat
 
 
 def test_gunzip_is_capped_and_survives_a_bad_member():
