@@ -25,7 +25,6 @@ from pipeline.records import StageResult
 
 app = typer.Typer(
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     # help text is plain text: "newsdedup[ray]" is not markup, paragraphs are re-wrapped
     rich_markup_mode=None,
@@ -88,20 +87,6 @@ OutletOption = Annotated[
 DEFAULT_DB = Path("news.duckdb")
 
 
-class ReportName(StrEnum):
-    syndication = "syndication"
-    copying = "copying"
-    clusters = "clusters"
-    passages = "passages"
-    outlets = "outlets"
-    boilerplate = "boilerplate"
-    rejected = "rejected"
-    articles = "articles"
-    sources = "sources"
-    duplicates = "duplicates"
-    unique = "unique"
-
-
 class Format(StrEnum):
     table = "table"
     json = "json"
@@ -132,8 +117,8 @@ def _errors() -> Iterator[None]:
         _err(f"error: {exc.filename or ''}: {exc.strerror or exc}".replace(": : ", ": "))
         raise typer.Exit(EXIT_FAILED) from None
     except KeyboardInterrupt:
-        signum = _stopped[-1] if _stopped else signal.SIGINT
-        _err(f"interrupted by {_stopped_by()}: committed work is kept; the next run goes on")
+        signum = publish.STOPPED[-1] if publish.STOPPED else signal.SIGINT
+        _err(f"interrupted by {publish.stopped_by()}: committed work is kept; the next run goes on")
         raise typer.Exit(128 + signum) from None
     except typer.Exit:
         raise
@@ -169,64 +154,52 @@ def _setup_logging(verbose: bool) -> None:
     )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"newsdedup {version('newsdedup')}")
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
 def _main(
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Log progress to stderr (before or after the command)."
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
 ) -> None:
     _setup_logging(verbose)
+
+
+GLOBAL_FLAGS = ("-v", "--verbose", "--version")
+
+
+def _global_first(argv: list[str]) -> list[str]:
+    """Global flags are the app's, wherever they are given: `newsdedup run x -v` is
+    `newsdedup -v run x` (everything after `--` is left alone)."""
+    stop = argv.index("--") if "--" in argv else len(argv)
+    flags = [a for a in argv[:stop] if a in GLOBAL_FLAGS]
+    rest = [a for a in argv[:stop] if a not in GLOBAL_FLAGS]
+    return flags + rest + argv[stop:]
 
 
 @contextlib.contextmanager
 def _run(
     db_path: Path, command: str, inputs: list[str], wait: float = 0.0
 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, str, Config, dict]]:
-    """Hold the store's run lock, open its working store, book the run in the runs table;
-    at the end publish the public file (and every few minutes after a commit)."""
+    """A writing command's run (pipeline.publish.session) and the configuration."""
     cfg = Config.load()
-    every = publish.publish_every()
-    with publish.run_lock(db_path, wait):
-        con = db.connect(publish.working_store(db_path))
-        counts: dict[str, int] = {}
-        run_id = db.start_run(con, command, inputs)
-        publisher = publish.Publisher(con, db_path, run_id, every)
-        db.after_commit(con, publisher.maybe)
-        try:
-            yield con, run_id, cfg, counts
-        except KeyboardInterrupt:  # SIGINT or SIGTERM: the committed batches stay
-            db.after_commit(con, None)
-            with contextlib.suppress(duckdb.Error):
-                db.finish_run(con, run_id, "interrupted", counts, f"interrupted by {_stopped_by()}")
-            raise
-        except typer.Exit:
-            raise
-        except BaseException as exc:
-            db.after_commit(con, None)
-            with contextlib.suppress(duckdb.Error):
-                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                db.finish_run(con, run_id, "failed", counts, first)
-            raise
-        else:
-            db.after_commit(con, None)
-            db.finish_run(con, run_id, "partial" if counts.get("rejected") else "ok", counts)
-            publisher.now()
-        finally:
-            db.after_commit(con, None)
-            con.close()
-
-
-_SIGNALS: dict[int, str] = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
-_stopped: list[int] = []  # the signal that stopped this process, if any
-
-
-def _on_signal(signum: int, _frame: object) -> None:
-    _stopped.append(signum)
-    raise KeyboardInterrupt
-
-
-def _stopped_by() -> str:
-    return _SIGNALS.get(_stopped[-1], "signal") if _stopped else "SIGINT"
+    with publish.session(db_path, command, inputs, wait) as (con, run_id, counts):
+        yield con, run_id, cfg, counts
 
 
 def _report_stage(
@@ -415,17 +388,28 @@ def run_cmd(
     _exit_for(counts)
 
 
+def _view_names(incomplete: str) -> list[str]:
+    return [n for n in report.names() if n.startswith(incomplete)]
+
+
 @app.command("report")
 def report_cmd(
     view: Annotated[
-        ReportName | None,
+        str | None,
         typer.Argument(
-            help="Which view to print; none prints the overview reuse report.", show_default=False
+            help="Which view to print, by its name (reuse_clusters, passage_pairs, "
+            "unique_articles, ...) or a short one (clusters, passages, outlets, unique, "
+            "boilerplate, rejected); none prints the overview reuse report.",
+            show_default=False,
+            autocompletion=_view_names,
         ),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=0, help="At most N rows.")
+        int | None,
+        typer.Option(
+            "--limit", "-n", min=0, help="At most N rows; 0 = all (default 10 in the overview)."
+        ),
     ] = None,
     html: Annotated[
         Path | None,
@@ -438,18 +422,28 @@ def report_cmd(
     ] = None,
     db_path: DbOption = DEFAULT_DB,
 ) -> None:
-    """Print a view: syndication, copying, clusters, passages, outlets, boilerplate, rejected."""
+    """Print a view (table, JSON array of objects, or CSV with lists as JSON), or the
+    overview (in JSON one object)."""
     if html is not None and view is not None:
         raise typer.BadParameter("--html writes the whole report; name no view", param_hint="VIEW")
     with _errors(), _reading(db_path) as con:
         if html is not None:
-            caps = html_report.Caps() if limit is None else html_report.Caps(rows=limit)
+            caps = html_report.Caps() if not limit else html_report.Caps(rows=limit)
             size = html_report.write(con, html, caps)
             typer.echo(f"report: wrote {html} ({size / 1024:.0f} KB)")
         elif view is None:
-            typer.echo(report.overview(con, limit or 10))
+            shown = 10 if limit is None else limit
+            if fmt is Format.json:
+                typer.echo(
+                    json.dumps(report.overview_data(con, shown), indent=2, ensure_ascii=False)
+                )
+            elif fmt is Format.csv:  # the headline figures, one row
+                h = report.headline(con)
+                typer.echo(report.format_rows(list(h), [tuple(h.values())], "csv"))
+            else:
+                typer.echo(report.overview(con, shown))
         else:
-            cols, rows = report.query(con, view.value, limit)
+            cols, rows = report.query(con, view, limit)
             typer.echo(report.format_rows(cols, rows, fmt.value))
 
 
@@ -524,16 +518,16 @@ def status_cmd(
             )
             run_cols = [d[0] for d in runs.description]
             run_rows = runs.fetchall()
-        if fmt is Format.json:
-            typer.echo(
-                json.dumps(
-                    {
-                        "counts": dict(zip(cols, row, strict=True)),
-                        "runs": json.loads(report.format_rows(run_cols, run_rows, "json")),
-                    },
-                    indent=2,
-                )
-            )
+        if fmt is Format.json:  # one object; each run's counts an object, not a string
+            runs = json.loads(report.format_rows(run_cols, run_rows, "json"))
+            for run in runs:
+                if isinstance(run.get("counts"), str):
+                    run["counts"] = json.loads(run["counts"])
+            out = {"counts": dict(zip(cols, row, strict=True)), "runs": runs}
+            typer.echo(json.dumps(out, indent=2))
+            return
+        if fmt is Format.csv:  # one table: the counts (the runs: `report recent_runs`)
+            typer.echo(report.format_rows(cols, [row], "csv"))
             return
         typer.echo(report.format_rows(cols, [row], fmt.value))
         typer.echo("")
@@ -547,7 +541,7 @@ def status_cmd(
 
 
 def main() -> None:
-    for signum in _SIGNALS:
-        signal.signal(signum, _on_signal)
-    app()
+    for signum in publish.SIGNALS:
+        signal.signal(signum, publish.on_signal)
+    app(args=_global_first(sys.argv[1:]), prog_name="newsdedup")
     raise SystemExit(EXIT_OK)

@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -223,3 +224,55 @@ def publish_every() -> float:
     if every < 0:
         raise DatabaseError(f"NEWSDEDUP_PUBLISH_EVERY={value!r}: expected seconds >= 0")
     return every
+
+
+@contextlib.contextmanager
+def session(
+    public: Path, command: str, inputs: list[str], wait: float = 0.0
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, str, dict[str, int]]]:
+    """A writing command's whole life: hold the run lock (waiting up to `wait` seconds),
+    open the working store, book the run in `runs`, publish after commits every
+    NEWSDEDUP_PUBLISH_EVERY seconds and at the end. Yields (connection, run id, counts);
+    the run ends 'ok' (or 'partial' when counts has rejections), 'interrupted' on
+    KeyboardInterrupt (SIGINT, SIGTERM), 'failed' on any other exception."""
+    every = publish_every()
+    with run_lock(public, wait):
+        con = db.connect(working_store(public))
+        counts: dict[str, int] = {}
+        run_id = db.start_run(con, command, inputs)
+        publisher = Publisher(con, public, run_id, every)
+        db.after_commit(con, publisher.maybe)
+        try:
+            yield con, run_id, counts
+        except KeyboardInterrupt:  # the committed batches stay
+            db.after_commit(con, None)
+            with contextlib.suppress(duckdb.Error):
+                db.finish_run(con, run_id, "interrupted", counts, f"interrupted by {stopped_by()}")
+            raise
+        except BaseException as exc:
+            db.after_commit(con, None)
+            with contextlib.suppress(duckdb.Error):
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                db.finish_run(con, run_id, "failed", counts, first)
+            raise
+        else:
+            db.after_commit(con, None)
+            db.finish_run(con, run_id, "partial" if counts.get("rejected") else "ok", counts)
+            publisher.now()
+        finally:
+            db.after_commit(con, None)
+            con.close()
+
+
+SIGNALS: dict[int, str] = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
+STOPPED: list[int] = []  # the signal that stopped this process, if any
+
+
+def on_signal(signum: int, _frame: object) -> None:
+    """SIGINT / SIGTERM handler: stop the run as Ctrl-C does (see session)."""
+    STOPPED.append(signum)
+    raise KeyboardInterrupt
+
+
+def stopped_by() -> str:
+    return SIGNALS.get(STOPPED[-1], "signal") if STOPPED else "SIGINT"

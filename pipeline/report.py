@@ -52,17 +52,7 @@ def export(con: duckdb.DuckDBPyConnection, name: str, fmt: str, out: Path) -> in
     """Write a public view (its whole rows, clean text included) to `out` with DuckDB's
     COPY: Parquet, JSON lines or CSV (lists and structs as JSON there). Returns the rows
     written; the file appears whole (written beside it, then renamed)."""
-    from pipeline import db
-
-    short = LONG_NAMES.get(name, name)
-    if name in db.VIEWS:  # the view itself, ordered as its report orders it if that is it
-        same = short in REPORTS and REPORTS[short][0] == name
-        relation, order = name, REPORTS[short][1] if same else "all"
-    elif short in REPORTS:
-        relation, order = REPORTS[short]
-    else:
-        known = ", ".join(sorted({*db.VIEWS, *REPORTS}))
-        raise InputError(f"no view named {name!r}; export one of: {known}")
+    relation, order = resolve(name)
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"--format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
     select = f"select * from {relation} order by {order}"
@@ -92,12 +82,34 @@ def export(con: duckdb.DuckDBPyConnection, name: str, fmt: str, out: Path) -> in
 _MAX_CELL = 70
 
 
+def names() -> list[str]:
+    """Every name `report` and `export` take: the short report names and every view's own."""
+    from pipeline import db
+
+    return sorted({*REPORTS, *db.VIEWS})
+
+
+def resolve(name: str) -> tuple[str, str]:
+    """(relation, order by) of a report name or a view's own name (as the README spells
+    it: reuse_clusters, shared_passages, ...)."""
+    from pipeline import db
+
+    short = LONG_NAMES.get(name, name)
+    if name in db.VIEWS:  # the view itself, ordered as its report orders it if that is it
+        same = short in REPORTS and REPORTS[short][0] == name
+        return name, REPORTS[short][1] if same else "all"
+    if short in REPORTS:
+        return REPORTS[short]
+    raise InputError(f"no view named {name!r}; one of: {', '.join(names())}")
+
+
 def query(
     con: duckdb.DuckDBPyConnection, name: str, limit: int | None
 ) -> tuple[list[str], list[tuple]]:
-    relation, order = REPORTS[name]
+    """A view's rows in its report order; limit None (or 0) is every row."""
+    relation, order = resolve(name)
     sql = f"select * from {relation} order by {order}"
-    if limit is not None:
+    if limit:
         sql += f" limit {int(limit)}"
     cur = con.execute(sql)
     cols = [d[0] for d in cur.description]
@@ -114,6 +126,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell: lists and objects as JSON, everything else plain."""
+    value = _plain(value)
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
 
 
 def _cell(value: Any) -> str:
@@ -138,7 +156,7 @@ def format_rows(cols: list[str], rows: list[tuple], fmt: str) -> str:
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(cols)
-        writer.writerows([[_plain(v) for v in r] for r in rows])
+        writer.writerows([[_csv_cell(v) for v in r] for r in rows])
         return buf.getvalue().rstrip("\n")
     cells = [[_cell(v) for v in r] for r in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
@@ -169,8 +187,27 @@ def headline(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     }
 
 
-def overview(con: duckdb.DuckDBPyConnection, limit: int = 10) -> str:
-    """The reuse report printed by `newsdedup report` with no view named."""
+OVERVIEW = (
+    ("Reuse clusters (largest first)", "clusters"),
+    ("Syndication (near-duplicate articles across outlets)", "syndication"),
+    ("Copying between outlets (source = first to carry the text)", "copying"),
+    ("Outlet originality", "outlets"),
+)
+
+
+def overview_data(con: duckdb.DuckDBPyConnection, limit: int | None = 10) -> dict[str, Any]:
+    """The overview as one object: the headline figures and the first rows of each of its
+    tables (`report --format json`; limit None or 0: every row)."""
+    out: dict[str, Any] = {"headline": headline(con)}
+    for _, name in OVERVIEW:
+        cols, rows = query(con, name, limit)
+        out[name] = [{c: _plain(v) for c, v in zip(cols, r, strict=True)} for r in rows]
+    return out
+
+
+def overview(con: duckdb.DuckDBPyConnection, limit: int | None = 10) -> str:
+    """The reuse report printed by `newsdedup report` with no view named (limit None or
+    0: every row of its tables)."""
     h = headline(con)
     n_docs, n_outlets, n_words = h["articles"], h["outlets"], h["words"]
     n_clusters, n_occ = h["reuse clusters"], h["shared passages"]
@@ -181,13 +218,8 @@ def overview(con: duckdb.DuckDBPyConnection, limit: int = 10) -> str:
         f"{n_clusters} reuse clusters with {n_occ} occurrences; "
         f"{n_synd} syndicated pairs; {n_rej} rejected inputs",
     ]
-    for title, name, lim in (
-        ("Reuse clusters (largest first)", "clusters", limit),
-        ("Syndication (near-duplicate articles across outlets)", "syndication", limit),
-        ("Copying between outlets (source = first to carry the text)", "copying", limit),
-        ("Outlet originality", "outlets", limit),
-    ):
-        cols, rows = query(con, name, lim)
+    for title, name in OVERVIEW:
+        cols, rows = query(con, name, limit)
         if name == "clusters":
             keep = [
                 "cluster_id",
