@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from pipeline import boilerplate, db
+from pipeline import boilerplate, db, progress
 from pipeline.config import CleanConfig, Config
 from pipeline.errors import InputError
 from pipeline.executor import Executor, Sized
@@ -147,6 +147,7 @@ def run(
             ]
             if not pending:
                 break
+            meter = progress.meter("clean", len(pending))
             queued: deque = deque()
             for chunk in _batches(pending, cfg.clean.batch_docs, cfg.clean.batch_bytes):
                 for row in chunk:
@@ -176,9 +177,12 @@ def run(
                 if len(queued) > 2:
                     done, outcomes, held = queued.popleft()
                     _store(con, done, outcomes(), held, cfg, result, run_id)
+                    meter.advance(len(done))
             while queued:
                 done, outcomes, held = queued.popleft()
                 _store(con, done, outcomes(), held, cfg, result, run_id)
+                meter.advance(len(done))
+            meter.close()
     return result
 
 

@@ -18,7 +18,7 @@ from typing import Annotated
 import duckdb
 import typer
 
-from pipeline import clean, db, detect, explain, html_report, ingest, publish, report
+from pipeline import clean, db, detect, explain, html_report, ingest, progress, publish, report
 from pipeline.config import Config
 from pipeline.errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, DatabaseError, PipelineError
 from pipeline.records import StageResult
@@ -541,6 +541,7 @@ def status_cmd(
 
 
 def main() -> None:
+    progress.enable()
     for signum in publish.SIGNALS:
         signal.signal(signum, publish.on_signal)
     app(args=_global_first(sys.argv[1:]), prog_name="newsdedup")

@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from pipeline import cluster, db
+from pipeline import cluster, db, progress
 from pipeline.align import align
 from pipeline.config import Config, DetectConfig
 from pipeline.errors import PipelineError
@@ -423,6 +423,7 @@ def _store_sketches(
     # two batches queued on the pool ahead of the one being stored: the workers never
     # wait for the parent's inserts
     queued = collections.deque(start(b) for b in batches[:2])
+    meter = progress.meter("detect: sketch", len(todo))
     for i in range(len(batches)):
         wait = queued.popleft()
         if i + 2 < len(batches):
@@ -432,6 +433,8 @@ def _store_sketches(
         with result.timed("store_bands"), db.transaction(con):
             for table in parts[0]:
                 db.insert_arrow(con, table, pa.concat_tables([p[table] for p in parts]))
+        meter.advance(len(batches[i]))
+    meter.close()
     if len(batches) > 1:
         # the band join then reads compressed, checkpointed row groups, not the WAL's
         with result.timed("checkpoint"):
@@ -489,6 +492,7 @@ def _detect_group(
         return pool.executor.map(_align_job, parts, cfg)
 
     upcoming = start(batches[0]) if batches else None
+    meter = progress.meter("detect: align", len(group))
     for i, batch in enumerate(batches):
         wait, upcoming = upcoming, start(batches[i + 1]) if i + 1 < len(batches) else None
         assert wait is not None  # batch i was started before
@@ -504,6 +508,7 @@ def _detect_group(
             _store_results(con, batch, pair_rows, span_rows, p_edges, d_edges, run_id)
             touched = {d for a, b, *_ in span_rows for d in (a, b)}
             clusters = cluster.rebuild(con, touched, clean_texts) if touched else 0
+        meter.advance(len(batch))
         result.add("documents", len(batch))
         result.add("passage_candidates", len(p_edges))
         result.add("doc_candidates", len(d_edges))
@@ -521,6 +526,7 @@ def _detect_group(
         )
         if touched:
             result.add("clusters", clusters)
+    meter.close()
 
 
 def _texts(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> dict[int, tuple[str, str]]:

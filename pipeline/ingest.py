@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline import db, markup, sources
+from pipeline import db, markup, progress, sources
 from pipeline.config import Config
 from pipeline.records import InputMeta, RawDocument, Rejection, SourceRecord, StageResult
 
@@ -640,8 +640,10 @@ def run(
 
     flushed = [0]
     held = 0
+    meter = progress.meter("ingest", None, "inputs")
     for path, fmt in discover(paths, result, force, store_files(con)):
         seen += 1
+        meter.advance()
         try:
             for doc in read_inputs(path, cfg, outlet, meta_index, result, fmt):
                 pending.append(doc)
@@ -655,6 +657,7 @@ def run(
             log.info("%s: unexpected error while reading", path, exc_info=True)  # -v only
             _reject(result, path, f"cannot read: unexpected {type(exc).__name__}: {exc}")
     flush()
+    meter.close()
     result.add("inputs", seen)
     result.add("rejected", len(result.rejected))
     return result

@@ -114,3 +114,53 @@ def test_the_python_api_runs_reports_explains_and_fails_as_the_cli_does(seeds, t
             api.run([seeds], db=path)
     finally:
         os.close(fd)
+
+
+def test_progress_is_a_live_bar_on_a_terminal_and_timed_lines_elsewhere(seeds, tmp_path):
+    import os
+    import pty
+    import re
+
+    env = {**os.environ, "COLUMNS": "120"}
+    env.pop("NEWSDEDUP_PROGRESS_EVERY", None)
+    master, slave = pty.openpty()  # stderr is a terminal, stdout a pipe
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "run", seeds, "--db", tmp_path / "a.duckdb"],
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env=env,
+    )
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out = proc.stdout.read().decode()
+    proc.wait(timeout=120)
+    os.close(master)
+    assert proc.returncode == 0
+    terminal = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", seen).decode("utf-8", "replace")
+    for step in ("ingest", "clean", "detect: sketch", "detect: align"):
+        assert step in terminal, (step, terminal[-500:])
+    assert "5/5" in terminal and "100%" in terminal and "━" in terminal
+    # stdout holds the stage lines only, no bar
+    assert [ln.split(":")[0] for ln in out.splitlines()] == ["ingest", "clean", "detect"]
+    # not a terminal: timestamped lines on stderr (here after every step: every 0 s)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", seeds, "--db", tmp_path / "b.duckdb"],
+        capture_output=True,
+        text=True,
+        env={**env, "NEWSDEDUP_PROGRESS_EVERY": "0"},
+    )
+    lines = [ln for ln in proc.stderr.splitlines() if "progress:" in ln]
+    assert proc.returncode == 0 and lines, proc.stderr
+    assert all(
+        re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d newsdedup: progress: ", ln) for ln in lines
+    )
+    assert any("clean: 5 / 5 documents (100%)" in ln for ln in lines), lines
+    assert "progress" not in proc.stdout
