@@ -128,7 +128,9 @@ def highlight(text: str, *others: str) -> list[tuple[str, bool]]:
     return runs
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+def _rows(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None
+) -> list[dict]:
     cur = con.execute(sql, params or [])
     cols = [d[0] for d in cur.description]
     return [{c: _plain(v) for c, v in zip(cols, r, strict=True)} for r in cur.fetchall()]
@@ -138,8 +140,14 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     return int(con.execute(sql, params or []).fetchall()[0][0])
 
 
+OTHERS = "other outlets"  # the node that stands for every outlet past caps.outlets
+
+
 def _network(con: duckdb.DuckDBPyConnection, caps: Caps) -> dict[str, Any]:
-    nodes = _rows(
+    """The copying network: the caps.outlets outlets with the most shared words, and one
+    node for all the others (their links summed), so a store of hundreds of outlets still
+    draws as a legible ring."""
+    ranked = _rows(
         con,
         """
         with ends as (
@@ -149,31 +157,50 @@ def _network(con: duckdb.DuckDBPyConnection, caps: Caps) -> dict[str, Any]:
         )
         select outlet, sum(out_words + in_words) as words, sum(out_words) as out_words,
             sum(in_words) as in_words
-        from ends group by outlet order by words desc, outlet limit ?
+        from ends group by outlet order by words desc, outlet
         """,
-        [caps.outlets],
     )
+    keep = max(caps.outlets - 1, 1) if len(ranked) > caps.outlets else caps.outlets
+    nodes, rest = ranked[:keep], ranked[keep:]
     names = [n["outlet"] for n in nodes]
+    if rest:
+        nodes.append(
+            {
+                "outlet": f"{OTHERS} ({len(rest)})",
+                "words": sum(n["words"] for n in rest),
+                "out_words": sum(n["out_words"] for n in rest),
+                "in_words": sum(n["in_words"] for n in rest),
+                "members": len(rest),
+            }
+        )
+    others = nodes[-1]["outlet"] if rest else None
     edges = _rows(
         con,
         """
-        select source_outlet as source, target_outlet as target, n_docs, n_passages,
-            shared_words, quote_words, prose_words
-        from copying
-        where list_contains(?, source_outlet) and list_contains(?, target_outlet)
-        order by shared_words desc, source_outlet, target_outlet
-        limit ?
+        with named as (
+            select
+                case when list_contains($names, source_outlet) then source_outlet
+                    else $others end as source,
+                case when list_contains($names, target_outlet) then target_outlet
+                    else $others end as target,
+                n_docs, n_passages, shared_words, quote_words, prose_words
+            from copying
+        )
+        select source, target, sum(n_docs)::bigint as n_docs,
+            sum(n_passages)::bigint as n_passages, sum(shared_words)::bigint as shared_words,
+            sum(quote_words)::bigint as quote_words, sum(prose_words)::bigint as prose_words
+        from named
+        where source is not null and target is not null and source <> target
+        group by source, target
+        order by shared_words desc, source, target
+        limit $limit
         """,
-        [names, names, caps.edges],
+        {"names": names, "others": others, "limit": caps.edges},
     )
     return {
         "nodes": nodes,
         "edges": edges,
-        "total_outlets": _count(
-            con,
-            "select count(*) from (select source_outlet from copying "
-            "union select target_outlet from copying)",
-        ),
+        "total_outlets": len(ranked),
         "total_edges": _count(con, "select count(*) from copying"),
     }
 

@@ -168,3 +168,169 @@ def test_page_draws_in_chromium(seeds_db: Path, seeds_con, tmp_path: Path) -> No
             assert errors == []
         finally:
             browser.close()
+
+
+# --- the report on a store of thousands of articles and hundreds of outlets ---------------
+
+
+@pytest.fixture(scope="module")
+def big_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2,400 articles from 240 outlets (some with 64-character placeholder-like names): words
+    drawn at random (unrelated articles share no run), a third carrying one of 150 real
+    sentences from the seeds (so text travels between hundreds of outlet pairs)."""
+    import random
+
+    from pipeline import api
+
+    from .corpus import seed_sentences
+
+    rng = random.Random(5)
+    sentences = seed_sentences()[:150]
+    vocab = sorted({w for s in seed_sentences() for w in s.lower().split() if w.isalpha()})
+    outlets = [f"outlet-{k:03d}.example" for k in range(200)]
+    outlets += [
+        f"unknown:{k:02d}_" + "".join(rng.choices("0123456789abcdef", k=53)) for k in range(40)
+    ]
+    rows = []
+    for i in range(2400):
+        words = " ".join(rng.choices(vocab, k=120))
+        text = f"{words.capitalize()}."
+        if rng.random() < 0.34:
+            text += " " + rng.choice(sentences)
+        rows.append(
+            {
+                "id": f"a{i}",
+                "outlet": outlets[i % len(outlets)],
+                "text": text,
+                "published_at": f"2026-01-{1 + i % 28:02d}T{i % 24:02d}:00:00",
+            }
+        )
+    folder = tmp_path_factory.mktemp("big")
+    (folder / "in").mkdir()
+    (folder / "in" / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    db_path = folder / "news.duckdb"
+    api.run([folder / "in"], db=db_path)
+    return db_path
+
+
+def _rect(label: dict) -> list[tuple[float, float]]:
+    """The corners of a label's rotated box (text-anchor start or end, centred vertically)."""
+    import math
+
+    t = math.radians(label["deg"])
+    d, n = (math.cos(t), math.sin(t)), (-math.sin(t), math.cos(t))
+    x, y, ln, h = label["x"], label["y"], label["len"], label["h"] / 2
+    x0, y0 = (x, y) if label["anchor"] == "start" else (x - d[0] * ln, y - d[1] * ln)
+    ends = [(x0, y0), (x0 + d[0] * ln, y0 + d[1] * ln)]
+    return [(ex + n[0] * s * h, ey + n[1] * s * h) for (ex, ey) in ends for s in (-1, 1)]
+
+
+def _overlap(p: list[tuple[float, float]], q: list[tuple[float, float]]) -> bool:
+    """Separating-axis test of two convex quadrilaterals."""
+
+    def axes(poly):
+        a, b, c = poly[0], poly[1], poly[2]
+        return [(b[0] - a[0], b[1] - a[1]), (c[0] - a[0], c[1] - a[1])]
+
+    for ax in axes(p) + axes(q):
+        pp = [ax[0] * x + ax[1] * y for x, y in p]
+        qq = [ax[0] * x + ax[1] * y for x, y in q]
+        if max(pp) <= min(qq) or max(qq) <= min(pp):
+            return False
+    return True
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium")
+def test_report_on_thousands_of_articles_and_hundreds_of_outlets_is_legible(big_store, tmp_path):
+    import math
+
+    from playwright.sync_api import sync_playwright
+
+    con = duckdb.connect(str(big_store), read_only=True)
+    n_docs, n_outlets = con.sql("select count(*), count(distinct outlet) from articles").fetchall()[
+        0
+    ]
+    copying_outlets = con.sql(
+        "select count(*) from (select source_outlet from copying union select target_outlet from copying)"
+    ).fetchall()[0][0]
+    con.close()
+    assert n_docs >= 2000 and n_outlets >= 200 and copying_outlets >= 150
+    out = tmp_path / "report.html"
+    assert cli("report", "--html", out, "--db", big_store)[0] == 0
+    assert out.stat().st_size < 1_000_000
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch_persistent_context(
+            tmp_path / "profile",
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        try:
+            page = browser.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(out.as_uri(), wait_until="load")
+            geo = page.evaluate(
+                """() => {
+                  const nodes = [...document.querySelectorAll('#network g.node')];
+                  return nodes.map(g => {
+                    const c = g.querySelector('circle'), t = g.querySelector('text.label');
+                    const m = /rotate\\(([-\\d.]+)/.exec(t.getAttribute('transform'));
+                    return {cx: +c.getAttribute('cx'), cy: +c.getAttribute('cy'),
+                      r: +c.getAttribute('r'), x: +t.getAttribute('x'), y: +t.getAttribute('y'),
+                      deg: +m[1], len: t.getComputedTextLength(), h: t.getBBox().height,
+                      anchor: t.getAttribute('text-anchor'), text: t.textContent,
+                      title: g.querySelector('title').textContent};
+                  });
+                }"""
+            )
+            assert 30 <= len(geo) <= 40 and errors == []
+            assert any(g["text"].startswith("other outlets (") for g in geo)
+            for i, a in enumerate(geo):  # no two circles overlap
+                for b in geo[i + 1 :]:
+                    assert math.dist((a["cx"], a["cy"]), (b["cx"], b["cy"])) >= a["r"] + b["r"]
+            rects = [_rect(g) for g in geo]
+            for i in range(len(rects)):  # no two labels overlap, nor a label and a circle
+                for j in range(i + 1, len(rects)):
+                    assert not _overlap(rects[i], rects[j]), (geo[i]["text"], geo[j]["text"])
+                for g in geo:
+                    xs, ys = [p[0] for p in rects[i]], [p[1] for p in rects[i]]
+                    inside = min(xs) < g["cx"] < max(xs) and min(ys) < g["cy"] < max(ys)
+                    assert not (
+                        inside
+                        and _overlap(
+                            rects[i],
+                            _rect(
+                                {
+                                    **g,
+                                    "x": g["cx"] - g["r"],
+                                    "y": g["cy"],
+                                    "deg": 0,
+                                    "len": 2 * g["r"],
+                                    "h": 2 * g["r"],
+                                    "anchor": "start",
+                                }
+                            ),
+                        )
+                    ), geo[i]["text"]
+            # long names are cut in the label, whole on hover
+            long = [g for g in geo if g["title"].startswith("unknown:")]
+            assert all(len(g["text"]) <= 24 and g["title"].startswith(g["text"][:-1]) for g in long)
+            page.screenshot(path=str(tmp_path / "big.png"), full_page=True)
+            # a 400-pixel-wide screen: the network scrolls at full size, the page does not
+            # spill sideways, and table cells keep long names from pushing the figures away
+            page.set_viewport_size({"width": 400, "height": 800})
+            sizes = page.evaluate(
+                """() => { const s = document.querySelector('#network svg');
+                  return {drawn: s.getBoundingClientRect().width, own: s.width.baseVal.value,
+                    body: document.documentElement.scrollWidth}; }"""
+            )
+            assert sizes["drawn"] >= sizes["own"] - 1 and sizes["body"] <= 420, sizes
+            page.screenshot(path=str(tmp_path / "narrow.png"))
+            import shutil
+
+            for name in ("big.png", "narrow.png"):  # to look at (BENCHMARKS.md names them)
+                shutil.copy(tmp_path / name, Path("/tmp") / f"newsdedup-report-{name}")
+            assert errors == []
+        finally:
+            browser.close()

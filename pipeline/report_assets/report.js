@@ -42,22 +42,33 @@ function drawNetwork() {
     " outlets (most shared words first) and " + net.edges.length + " of " + net.total_edges +
     " links.";
   if (!net.nodes.length) { el("p", {class: "empty"}, host, "No copying between outlets."); return; }
-  const W = 1000, H = net.nodes.length > 12 ? 760 : 520, cx = W / 2, cy = H / 2;
-  const R = Math.min(W, H) / 2 - (net.nodes.length > 12 ? 130 : 80);
+  // a ring where each node takes the arc its circle needs (nodes never overlap) and each
+  // label runs outward along its node's ray (labels never collide: a label is as thick as
+  // the text, and neighbouring rays are further apart than that where the labels start)
+  const maxNode = Math.max(1, ...net.nodes.map(n => n.words));
+  const radius = n => 5 + 13 * Math.sqrt(n.words / maxNode);
+  const GAP = 8, FONT = 11, LABEL = 24;  // px between circles, label font, label characters
+  const arcs = net.nodes.map(n => 2 * radius(n) + GAP);
+  const total = arcs.reduce((a, b) => a + b, 0);
+  // radius: the arcs fit, and the narrowest label slot is at least a text line high
+  const minArc = Math.min(...arcs);
+  const R = Math.max(110, total / (2 * Math.PI), (FONT + 3) * total / minArc / (2 * Math.PI));
+  const reach = R + 18 + 8 + LABEL * FONT * 0.62;
+  const W = Math.ceil(2 * reach + 20), H = W, cx = W / 2, cy = H / 2;
   const svg = sv("svg", {viewBox: "0 0 " + W + " " + H, role: "img",
-    "aria-label": "outlet copying network"}, host);
+    "aria-label": "outlet copying network", width: W, height: H}, host);
   const defs = sv("defs", {}, svg);
   for (const kind of ["prose", "quote"]) {
     const m = sv("marker", {id: "arrow-" + kind, viewBox: "0 0 10 10", refX: 10, refY: 5,
       markerWidth: 9, markerHeight: 9, markerUnits: "userSpaceOnUse", orient: "auto"}, defs);
     sv("path", {d: "M0,0 L10,5 L0,10 z", fill: kind === "prose" ? "#2763a8" : "#d9480f"}, m);
   }
-  const maxNode = Math.max(1, ...net.nodes.map(n => n.words));
   const pos = {};
+  let along = 0;
   net.nodes.forEach((n, i) => {
-    const a = -Math.PI / 2 + 2 * Math.PI * i / net.nodes.length;
-    pos[n.outlet] = {x: cx + R * Math.cos(a), y: cy + R * Math.sin(a), a: a,
-      r: 6 + 16 * Math.sqrt(n.words / maxNode), n: n};
+    const a = -Math.PI / 2 + 2 * Math.PI * (along + arcs[i] / 2) / total;
+    along += arcs[i];
+    pos[n.outlet] = {x: cx + R * Math.cos(a), y: cy + R * Math.sin(a), a: a, r: radius(n), n: n};
   });
   const maxEdge = Math.max(1, ...net.edges.map(e => Math.max(e.quote_words, e.prose_words)));
   const edges = sv("g", {}, svg);
@@ -95,13 +106,18 @@ function drawNetwork() {
   for (const p of Object.values(pos)) {
     const g = sv("g", {class: "node", "data-outlet": p.n.outlet}, nodes);
     sv("circle", {cx: p.x.toFixed(1), cy: p.y.toFixed(1), r: p.r.toFixed(1)}, g);
-    const right = Math.cos(p.a) >= -0.01;
-    const lx = p.x + Math.cos(p.a) * (p.r + 6), ly = p.y + Math.sin(p.a) * (p.r + 6);
-    sv("text", {x: lx.toFixed(1), y: (ly + 4).toFixed(1),
-      "text-anchor": Math.abs(Math.cos(p.a)) < 0.2 ? "middle" : (right ? "start" : "end")},
-      g, short(p.n.outlet, 30));
-    sv("title", {}, g, p.n.outlet + ": " + num(p.n.out_words) + " words carried first and " +
-      "taken by others, " + num(p.n.in_words) + " words taken from others");
+    // outward along the ray; on the left half turned over so it reads left to right
+    const right = Math.cos(p.a) >= 0;
+    const deg = p.a * 180 / Math.PI + (right ? 0 : 180);
+    const lx = cx + Math.cos(p.a) * (R + 18 + 8), ly = cy + Math.sin(p.a) * (R + 18 + 8);
+    sv("text", {class: "label", x: lx.toFixed(1), y: ly.toFixed(1), "dominant-baseline":
+      "central", "text-anchor": right ? "start" : "end",
+      transform: "rotate(" + deg.toFixed(2) + " " + lx.toFixed(1) + " " + ly.toFixed(1) + ")"},
+      g, short(p.n.outlet, LABEL));
+    sv("title", {}, g, p.n.outlet + (p.n.members ? " (the " + p.n.members +
+      " outlets past the first " + (net.nodes.length - 1) + ", together)" : "") + ": " +
+      num(p.n.out_words) + " words carried first and taken by others, " +
+      num(p.n.in_words) + " words taken from others");
     g.addEventListener("mouseenter", () => {
       svg.classList.add("focus");
       g.classList.add("on");
@@ -254,7 +270,7 @@ function drawTables() {
       for (const r of rows) {
         const row = el("tr", {}, body);
         for (const v of r) {
-          el("td", typeof v === "number" ? {class: "num"} : {}, row,
+          el("td", typeof v === "number" ? {class: "num"} : {title: v === null ? "" : String(v)}, row,
             v === null ? "" : typeof v === "number" ? String(v) : String(v));
         }
       }
