@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # The rules' version, bumped when they change what they remove. Each cleaned row stores it
 # with the extractor's version (cleaner_version()); the clean stage and `status` count the
 # documents cleaned otherwise, and `clean --redo` re-cleans them.
-CLEANER_VERSION = "3"
+CLEANER_VERSION = "4"  # 4: NFC-normalised text
 
 
 @functools.cache

@@ -191,3 +191,28 @@ def line_prf(source: str, gold: str, pred: str) -> tuple[int, int, int]:
     g = src - gold_kept
     p = src - pred_kept
     return len(g & p), len(p), len(g)
+
+
+# --- boilerplate removal: trafilatura's snippet metric ------------------------------------
+
+
+def snippet_counts(output: str, keep: list[str], drop: list[str]) -> tuple[int, int, int, int]:
+    """(TP, FN, FP, TN) of one page: each `keep` snippet found in the output is a TP
+    (missing: FN), each `drop` snippet found is a FP (absent: TN); whitespace-normalised
+    substring match, as trafilatura's evaluation scores it."""
+    text = " ".join(output.split())
+
+    def found(snippet: str) -> bool:
+        return " ".join(snippet.split()) in text
+
+    tp = sum(found(s) for s in keep)
+    fp = sum(found(s) for s in drop)
+    return tp, len(keep) - tp, fp, len(drop) - fp
+
+
+def snippet_prf(counts: list[tuple[int, int, int, int]]) -> tuple[float, float, float]:
+    """Precision, recall and F1 over the summed counts of every page."""
+    tp, fn, fp, _ = (sum(c[i] for c in counts) for i in range(4))
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0

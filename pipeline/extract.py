@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -43,9 +44,10 @@ def clean_html(html: str, url: str | None = None, title: str | None = None) -> C
         return CleanResult(text="")
     meta_title = title or meta.title
     match = _HTML_LANG_RE.search(html[:5000])
-    result = strip_boilerplate(
-        doc.text or "", title=meta_title, language=match.group(1) if match else None
-    )
+    # the text's own language before the markup's: templates declare lang="en" on pages
+    # of every language
+    language = guess_language(doc.text or "") or (match.group(1) if match else None)
+    result = strip_boilerplate(doc.text or "", title=meta_title, language=language)
     return dataclasses.replace(
         result,
         title=meta_title or result.title,
@@ -54,6 +56,29 @@ def clean_html(html: str, url: str | None = None, title: str | None = None) -> C
         url=meta.url or url,
         published_at=_parse_date(meta.date),
     )
+
+
+# the commonest function words of each language with a rule table (pipeline/rules.py)
+_FUNCTION_WORDS = {
+    "en": frozenset("the and of to in is that for with was on are by this from".split()),
+    "de": frozenset("der die und das ist nicht den mit sich auf für ein eine dem des".split()),
+    "es": frozenset("el la de que y los las en por con para una del se es".split()),
+    "fr": frozenset("le la les des et est une du dans pour que qui pas sur au".split()),
+    "pt": frozenset("o a os as de que não uma do da em para com é dos".split()),
+    "it": frozenset("il la che di e non una per del della è sono con gli le".split()),
+}
+
+
+def guess_language(text: str, sample: int = 400) -> str | None:
+    """The language with a rule table whose function words the text's first `sample`
+    words use most (a page without `<html lang>`); None when none stands out."""
+    words = [w.strip(".,;:!?\"'()«»“”").lower() for w in text.split()[:sample]]
+    if len(words) < 20:
+        return None
+    hits = {lang: sum(w in fw for w in words) for lang, fw in _FUNCTION_WORDS.items()}
+    best = max(hits, key=lambda k: hits[k])
+    second = max(v for k, v in hits.items() if k != best)
+    return best if hits[best] >= 0.08 * len(words) and hits[best] > 1.3 * second else None
 
 
 def _metadata(tree: Any, url: str | None) -> Any:
@@ -99,7 +124,9 @@ def clean_document(
     """Pure: bytes of one input to rule-cleaned text. Raises DecodeError for unusable input."""
     if max_bytes is not None and len(raw) > max_bytes:
         raise DecodeError(f"input is {len(raw)} bytes, over the limit of {max_bytes}")
-    text = decode_bytes(raw, is_html=fmt == "html")
+    # NFC, as trafilatura's extract() does (bare_extraction does not): a composed and a
+    # decomposed copy of one story ("é" as one code point or two) get the same shingles
+    text = unicodedata.normalize("NFC", decode_bytes(raw, is_html=fmt == "html"))
     if looks_binary(text):
         raise DecodeError("binary content, not text")
     if fmt == "html":

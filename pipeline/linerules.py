@@ -8,6 +8,7 @@ import bisect
 import dataclasses
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline import boilerplate, rules
@@ -185,6 +186,23 @@ def _is_headline(line: str, title: str) -> bool:
     return _same_text(line, title) or _same_text(line, _SITE_SUFFIX_RE.sub("", title))
 
 
+# what a comment thread looks like under its heading: reply and report links, vote counts,
+# "3 hours ago" stamps, sign-in prompts (in the languages with rule tables)
+_THREAD_RE = re.compile(
+    r"\b(?:repl(?:y|ies)|report|flag|upvote|downvote|likes?|\d+\s+(?:seconds?|minutes?|mins?|"
+    r"hours?|hrs?|days?|weeks?|months?|years?)\s+ago|(?:log|sign) in to (?:comment|reply)|"
+    r"antworten|melden|responder|répondre|rispondi|responda|vor \d+ (?:minuten|stunden|tagen)|"
+    r"hace \d+|il y a \d+)\b",
+    re.I,
+)
+
+
+def _thread_follows(opener: str, after: Sequence[_Line]) -> bool:
+    """Whether a comment heading opens a thread: it counts its comments ("12 comments"), or
+    a line under it carries a thread's marks. A lone "Comments" line is not evidence."""
+    return any(ch.isdigit() for ch in opener) or any(_THREAD_RE.search(x.text) for x in after)
+
+
 def strip_boilerplate(
     text: str, title: str | None = None, language: str | None = None
 ) -> CleanResult:
@@ -206,6 +224,8 @@ def strip_boilerplate(
             if rx.match(s):
                 ln.kind = fam
                 j = i + 1
+                if to_end and not _thread_follows(s, lines[j : j + 6]):
+                    break  # a lone "Comments" line goes; the text after it is no thread
                 tagged = j < len(lines) and bool(_TAG_RE.search(lines[j].text))
                 while j < len(lines) and (
                     to_end

@@ -300,6 +300,147 @@ RULES: dict[str, tuple[Rule, ...]] = {
     ),
 }
 
+
+def _teasers(markers: str, bare: str = "") -> Rule:
+    """A related-story teaser in one language: a marker alone on its line, or followed by
+    a headline after a colon, dash or guillemet ("Lea también: ..."). A line that runs on
+    from the marker without that mark is a story sentence ("Le puede interesar a la
+    fiscalía que ...") and stays."""
+    alone = f"(?:{markers}{'|' + bare if bare else ''})"
+    # also: a heading that introduces a list ("Lesen Sie auch die folgenden Beiträge:") and
+    # a pointer to the site ("Mehr zum Thema auf UEPO.de")
+    return Rule(
+        "teaser",
+        rf"^(?:{alone}\s*[:.»|–—-]?|{alone}\s*[:»|–—-]\s*.{{1,160}}|(?:{markers})\s+[^.!?]{{1,60}}:|"
+        rf"(?:{markers})\s+(?:auf|bei|on|at|sur|en|em|su)\s+\S+\.\w{{2,}})$",
+        30,
+    )
+
+
+def _dated(words: str) -> Rule:
+    """An update or publication note in one language, with its date in digits."""
+    return Rule(
+        "update_note",
+        rf"^(?:{words})\s*(?:am|le|el|em|il|on|:)?\s*:?\s*\d{{1,2}}[./-]\s?\d{{1,2}}[./-]\s?\d{{2,4}}.{{0,40}}$",
+        12,
+    )
+
+
+# Other languages: the same families, in each language's words (the English table applies
+# too: English chrome is common on any page). Adding a language is adding a table.
+_OTHER: dict[str, tuple[Rule, ...]] = {
+    "es": (
+        _teasers(
+            r"le puede interesar|te puede interesar|también te puede interesar|puede interesarte|"
+            r"lea también|lee también|lea además|leer más|lea más|vea también|ver más|"
+            r"contenido relacionado|noticias relacionadas|artículos relacionados|"
+            r"relacionado|relacionadas|lo más leído|más leídas|más noticias",
+            r"mira|lee|lea|ver|vea",
+        ),
+        Rule(
+            "prompt",
+            r"^(?:suscr[ií]bete|suscr[ií]base|hazte socio|únete|síguenos)\b.{0,160}$",
+            30,
+            max_chars=171,
+        ),
+        Rule(
+            "prompt",
+            r"^.{0,80}\bcancela cuando quieras\.?$",
+            25,
+            needs="cancela cuando quieras",
+            max_chars=103,
+        ),
+        Rule("trailer", r"^.{0,80}\btodos los derechos reservados\.?$", 16, max_chars=110),
+        _dated(r"actualizado|publicado|última actualización"),
+    ),
+    "de": (
+        _teasers(
+            r"lesen sie auch|lesen sie mehr|lies auch|auch interessant|ebenfalls interessant|"
+            r"(?:das thema |dieses thema |das )?könnte (?:sie|dich|euch) (?:auch )?interessieren|"
+            r"mehr zum thema|zum weiterlesen|verwandte artikel|ähnliche artikel|"
+            r"beiträge aus dem forum|meistgelesen|meist gelesen|meist-diskutiert|"
+            r"meistdiskutiert|zusatzinformationen|weitere artikel|weitere themen|top-themen|"
+            r"auch lesen|mehr dazu",
+            r"weiterlesen|anzeige|lesetipp",
+        ),
+        Rule("advert", r"^anzeige\s*[-–—:|]\s*.{0,160}$", 30),
+        Rule(
+            "prompt",
+            r"^(?:jetzt )?(?:abonnieren|newsletter abonnieren|folgen sie uns|folge uns|"
+            r"melden sie sich an|registrieren sie sich)\b.{0,160}$",
+            30,
+            max_chars=187,
+        ),
+        Rule("trailer", r"^(?:quellen|quellenangaben|quelle)\s{0,2}:?$", max_chars=17),
+        Rule("trailer", r"^.{0,80}\balle rechte vorbehalten\.?$", 16, max_chars=104),
+        _dated(r"aktualisiert|zuletzt aktualisiert|veröffentlicht|stand|erstellt"),
+    ),
+    "fr": (
+        _teasers(
+            r"à lire aussi|a lire aussi|lire aussi|à lire également|lire également|"
+            r"voir aussi|sur le même sujet|articles liés|articles similaires|"
+            r"vous aimerez aussi|le plus lu|les plus lus|à découvrir aussi|pour aller plus loin",
+            r"lire|voir",
+        ),
+        Rule(
+            "prompt",
+            r"^(?:pour lire la suite|pour accéder en illimité|abonnez-vous|inscrivez-vous|"
+            r"suivez-nous|déjà abonné)\b.{0,160}$",
+            30,
+            max_chars=184,
+        ),
+        Rule("trailer", r"^.{0,80}\btous droits réservés\.?$", 16, max_chars=101),
+        _dated(r"mis à jour|publié|modifié"),
+    ),
+    "pt": (
+        _teasers(
+            r"leia também|leia mais|veja também|veja mais|saiba mais|notícias relacionadas|"
+            r"relacionadas|mais lidas|você pode gostar|confira também",
+            r"leia|veja|confira",
+        ),
+        Rule(
+            "prompt", r"^(?:assine|inscreva-se|siga-nos|cadastre-se)\b.{0,160}$", 30, max_chars=171
+        ),
+        Rule("trailer", r"^.{0,80}\btodos os direitos reservados\.?$", 16, max_chars=109),
+        _dated(r"atualizado|publicado"),
+    ),
+    "it": (
+        _teasers(
+            r"leggi anche|leggi pure|potrebbe interessarti|ti potrebbe interessare|"
+            r"articoli correlati|leggi tutto|i più letti|più letti|potrebbe piacerti",
+            r"leggi",
+        ),
+        Rule("prompt", r"^(?:iscriviti|abbonati|seguici)\b.{0,160}$", 30, max_chars=169),
+        Rule("trailer", r"^.{0,80}\btutti i diritti riservati\.?$", 16, max_chars=106),
+        _dated(r"aggiornato|pubblicato"),
+    ),
+}
+# the English paywall and reprint lines that outlets print in any language's edition
+RULES["en"] = RULES["en"] + (
+    Rule(
+        "prompt",
+        r"^To (?:view|read|continue reading|access) (?:the full|this|the rest of (?:this|the)) (?:story|article)\b.{0,120}$",
+        30,
+        max_chars=164,
+    ),
+    Rule(
+        "prompt",
+        r"^If you['’]re (?:seeing this message|already a subscriber)\b.{0,200}$",
+        45,
+        max_chars=230,
+    ),
+    Rule("prompt", r"^First-time subscribers\b.{0,200}$", 40, max_chars=222),
+    Rule(
+        "trailer",
+        r"^.{0,80}\bThis (?:article|story|content) is the copyrighted property of\b.{1,300}$",
+        70,
+        needs="copyrighted property",
+        max_chars=423,
+    ),
+    Rule("trailer", r"^Written permission must be obtained before .{1,100}$", 20, max_chars=143),
+)
+RULES.update({lang: table + RULES["en"] for lang, table in _OTHER.items()})
+
 # Lines that open a block: the opener and the short non-blank lines right under it go.
 BLOCKS: dict[str, tuple[Block, ...]] = {
     "*": (),
@@ -325,4 +466,4 @@ def rules_for(language: str | None) -> tuple[tuple[Rule, ...], tuple[Block, ...]
     lang = (language or DEFAULT_LANGUAGE).split("-")[0].lower()
     if lang not in RULES:
         lang = DEFAULT_LANGUAGE
-    return RULES["*"] + RULES[lang], BLOCKS["*"] + BLOCKS[lang]
+    return RULES["*"] + RULES[lang], BLOCKS["*"] + BLOCKS.get(lang, BLOCKS["en"])

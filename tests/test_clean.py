@@ -237,3 +237,43 @@ def test_each_rules_max_chars_is_its_patterns_widest_match():
                 continue
             flags = 0 if rule.family in rules.CASE_SENSITIVE else re.I
             assert rule.max_chars == _widest_match(rule.pattern, flags), rule.pattern
+
+
+def test_clean_text_is_nfc_so_composed_and_decomposed_copies_are_one_text():
+    import unicodedata
+
+    from pipeline.extract import clean_document
+
+    story = (
+        "Le ministre a déclaré mercredi que la décision était définitive. "
+        "Les députés de l'opposition ont réclamé un débat à l'Assemblée avant l'été."
+    )
+    composed = unicodedata.normalize("NFC", story).encode()
+    decomposed = unicodedata.normalize("NFD", story).encode()
+    assert composed != decomposed
+    html = "<html><body><article><p>{}</p></article></body></html>"
+    for fmt, wrap in (("txt", "{}"), ("html", html)):
+        a = clean_document(wrap.format(composed.decode()).encode(), fmt, None, None).text
+        b = clean_document(wrap.format(decomposed.decode()).encode(), fmt, None, None).text
+        assert a == b and unicodedata.is_normalized("NFC", b) and "déclaré" in b, fmt
+
+
+def test_a_lone_comments_line_is_not_a_thread_but_a_thread_under_it_goes():
+    from pipeline.linerules import strip_boilerplate
+
+    story = [
+        "The council voted on Tuesday to close the harbour road for repairs this summer.",
+        "Comments",
+        "Residents said the works would cut the town off from the coast for three months.",
+        "The mayor said a ferry would run twice a day while the road is closed.",
+    ]
+    out = strip_boilerplate("\n".join(story)).text
+    assert story[2] in out and story[3] in out and "Comments" not in out
+    thread = story[:1] + [
+        "Comments",
+        "harbourfan 2 hours ago",
+        "About time they fixed it.",
+        "Reply Report",
+    ]
+    out = strip_boilerplate("\n".join(thread)).text
+    assert out.strip() == story[0]
