@@ -7,6 +7,8 @@ Each PATH is one set of (page, expected text) pairs:
 - a folder holding `NAME.html` (or `.htm`, `.txt`) next to `NAME.expected.txt`
   (tests/fixtures/clean is such a folder, and the default);
 - a folder laid out as `html/NAME.html` + `txt/NAME.txt` (newspaper4k's test data);
+- trafilatura's evaluation pages (`../shared/data/cleaning-dev/trafilatura-eval-400.tar.gz`,
+  read in place), scored with trafilatura's own snippet metric (bench/cleaning_dev.py);
 - a newspaper4k source archive (`newspaper4k-*.tar.gz`), read in place. It holds real
   news pages (CNN, Time, Wired, Fox, cleveland.com, ...) with their article text; get it
   once with `pip download --no-deps --no-binary :all: newspaper4k==0.9.6 -d /tmp/nk`.
@@ -39,6 +41,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from pipeline import clean, evaluate, extract  # noqa: E402
 from pipeline.config import CleanConfig  # noqa: E402
@@ -194,6 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     html_pages: list[bytes] = []
     for path in args.paths:
+        if path.name.startswith("trafilatura-eval"):  # snippets, not texts: its own metric
+            import cleaning_dev
+
+            cleaning_dev.main([str(path)] + (["--per-page"] if args.per_page else []))
+            continue
         pairs = load_pairs(path)
         if not pairs:
             print(f"{path}: no (page, expected text) pairs found", file=sys.stderr)
