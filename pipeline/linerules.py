@@ -367,13 +367,18 @@ def _mark_comment_threads(lines: list[_Line]) -> None:
                 lines[k].kind = "comments"
 
 
+# a short line that carries data is story, not navigation: a number (an address, "390 kcal",
+# a phone number, a score) or a fixture ("Southampton v Portsmouth")
+_DATA_RE = re.compile(r"\d|\S\s+(?:v|vs\.?)\s+\S")
+
+
 def _mark_trailing_labels(lines: list[_Line]) -> None:
     """Section labels and navigation left after the story's last sentence."""
     for i in range(len(lines) - 1, -1, -1):
         s = lines[i].text.strip()
         if not s or lines[i].kind:
             continue
-        if _is_label(s, 5):
+        if _is_label(s, 5) and not _DATA_RE.search(s):
             prev = _prev_nonblank(lines, i)
             # only when something above was chrome too, or it sits after the last sentence
             if prev is not None:

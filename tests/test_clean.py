@@ -277,3 +277,16 @@ def test_a_lone_comments_line_is_not_a_thread_but_a_thread_under_it_goes():
     ]
     out = strip_boilerplate("\n".join(thread)).text
     assert out.strip() == story[0]
+
+
+@pytest.mark.parametrize(
+    "line", ["Ottostraße 14", "390 kcal", "Tel. 030 1234567", "Southampton v Portsmouth"]
+)
+def test_short_data_lines_at_the_end_are_story_not_navigation(line):
+    from pipeline.linerules import strip_boilerplate
+
+    body = "The café opened on Monday in the old market hall near the station.\n"
+    out = strip_boilerplate(f"{body}\nFind it here:\n{line}\n").text
+    assert line in out, out
+    out = strip_boilerplate(f"{body}\nHome\nSport\nWeather\n").text
+    assert out.strip() == body.strip()
