@@ -17,17 +17,16 @@ and the same errors: a `pipeline.errors.PipelineError` whose message is the CLI'
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from pipeline import clean, db, detect, ingest, publish
+from pipeline import clean, detect, ingest, publish
 from pipeline import explain as explaining
 from pipeline import report as reports
 from pipeline.config import Config
-from pipeline.errors import DatabaseError
 from pipeline.explain import Explanation
 from pipeline.records import StageResult
 
@@ -60,21 +59,11 @@ def run(
     return counts
 
 
-@contextlib.contextmanager
-def reading(db: str | Path = DEFAULT_DB) -> Iterator[duckdb.DuckDBPyConnection]:
+def reading(
+    db: str | Path = DEFAULT_DB,
+) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
     """A read-only connection to the public file (what `report` and `status` read)."""
-    public = Path(db)
-    if not public.exists() and publish.work_path(public).exists():
-        raise DatabaseError(f"{public}: not published yet (run again)")
-    con = db_connect(public)
-    try:
-        yield con
-    finally:
-        con.close()
-
-
-def db_connect(public: Path) -> duckdb.DuckDBPyConnection:
-    return db.connect(public, read_only=True)
+    return publish.reading(Path(db))
 
 
 def report(view: str, db: str | Path = DEFAULT_DB, limit: int | None = None) -> pa.Table:

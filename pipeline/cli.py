@@ -20,7 +20,7 @@ import typer
 
 from pipeline import clean, db, detect, explain, html_report, ingest, progress, publish, report
 from pipeline.config import Config
-from pipeline.errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, DatabaseError, PipelineError
+from pipeline.errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, PipelineError
 from pipeline.records import StageResult
 
 app = typer.Typer(
@@ -126,22 +126,6 @@ def _errors() -> Iterator[None]:
         logging.getLogger(__name__).info("traceback", exc_info=True)
         _err(f"error: internal: {type(exc).__name__}: {exc} (run with -v for the traceback)")
         raise typer.Exit(EXIT_FAILED) from None
-
-
-@contextlib.contextmanager
-def _reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The public file opened read-only for a command that only looks (never the working
-    store: a reader never holds up a run)."""
-    if not db_path.exists() and publish.work_path(db_path).exists():
-        raise DatabaseError(
-            f"{db_path}: not published yet: the first run is still working, or stopped "
-            "before it published (run 'newsdedup run' again)"
-        )
-    con = db.connect(db_path, read_only=True)
-    try:
-        yield con
-    finally:
-        con.close()
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -287,7 +271,7 @@ def show_cmd(
 ) -> None:
     """One document: metadata, clean text, and each removed span with its family."""
     with _errors():
-        with _reading(db_path) as con:
+        with publish.reading(db_path) as con:
             view = clean.describe(con, doc_id)
         if fmt is Format.json:
             out = {k: report._plain(v) for k, v in view.meta.items()}
@@ -426,7 +410,7 @@ def report_cmd(
     overview (in JSON one object)."""
     if html is not None and view is not None:
         raise typer.BadParameter("--html writes the whole report; name no view", param_hint="VIEW")
-    with _errors(), _reading(db_path) as con:
+    with _errors(), publish.reading(db_path) as con:
         if html is not None:
             caps = html_report.Caps() if not limit else html_report.Caps(rows=limit)
             size = html_report.write(con, html, caps)
@@ -471,7 +455,7 @@ def export_cmd(
 ) -> None:
     """Write a view to a file (DuckDB's COPY): the deduplicated set for pandas, polars,
     Spark or a Hugging Face dataset (`newsdedup export unique_articles -o stories.parquet`)."""
-    with _errors(), _reading(db_path) as con:
+    with _errors(), publish.reading(db_path) as con:
         rows = report.export(con, view, fmt.value, out)
     typer.echo(f"export: {rows} rows of {view} to {out}")
 
@@ -489,7 +473,7 @@ def explain_cmd(
     if fmt not in ("text", "json"):
         raise typer.BadParameter("use text or json", param_hint="--format")
     with _errors():
-        with _reading(db_path) as con:
+        with publish.reading(db_path) as con:
             ex = explain.explain(con, doc_a, doc_b, Config.load().detect)
         typer.echo(explain.render(ex, fmt))
 
@@ -503,7 +487,7 @@ def status_cmd(
     with _errors():
         # a run marked running is working now if it holds the run lock, else it died
         now = "running" if publish.run_active(db_path) else "interrupted"
-        with _reading(db_path) as con:
+        with publish.reading(db_path) as con:
             counts = con.execute("select * from stage_counts")
             cols = [d[0] for d in counts.description]
             row = counts.fetchall()[0]

@@ -71,6 +71,7 @@ class DocSketch:
     _stem_source: tuple[TokenHasher, list[str], list[int]] | None = None
     _tokens: Tokens | None = None
     _shingle_set: np.ndarray | None = None
+    _stem_set: np.ndarray | None = None
     _passage_words: list[np.ndarray] | None = None
     _view: SentenceView | None = None
 
@@ -102,9 +103,11 @@ class DocSketch:
 
     @property
     def stem_set(self) -> np.ndarray:
-        """Sorted distinct content-word stems of the whole text."""
-        words = self.passage_words
-        return np.unique(np.concatenate(words)) if words else np.empty(0, np.uint32)
+        """Sorted distinct content-word stems of the whole text (made on first use, kept)."""
+        if self._stem_set is None:
+            words = self.passage_words
+            self._stem_set = np.unique(np.concatenate(words)) if words else np.empty(0, np.uint32)
+        return self._stem_set
 
     @property
     def shingle_set(self) -> np.ndarray:

@@ -276,3 +276,19 @@ def on_signal(signum: int, _frame: object) -> None:
 
 def stopped_by() -> str:
     return SIGNALS.get(STOPPED[-1], "signal") if STOPPED else "SIGINT"
+
+
+@contextlib.contextmanager
+def reading(public: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The public file opened read-only, for what only looks (`report`, `status`, `show`,
+    `explain`, pipeline.api): never the working store, so a reader never holds up a run."""
+    if not public.exists() and work_path(public).exists():
+        raise DatabaseError(
+            f"{public}: not published yet: the first run is still working, or stopped "
+            "before it published (run 'newsdedup run' again)"
+        )
+    con = db.connect(public, read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()

@@ -70,12 +70,12 @@ def export(con: duckdb.DuckDBPyConnection, name: str, fmt: str, out: Path) -> in
         raise InputError(f"{out}: directory {out.parent} does not exist")
     tmp = out.with_name(f".{out.name}.part")
     quoted = str(tmp).replace("'", "''")
-    try:
-        con.execute(f"copy ({select}) to '{quoted}' {EXPORT_FORMATS[fmt]}")
+    try:  # COPY answers with the rows it wrote
+        rows = con.execute(f"copy ({select}) to '{quoted}' {EXPORT_FORMATS[fmt]}").fetchall()
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)
-    return int(con.execute(f"select count(*) from ({select})").fetchall()[0][0])
+    return int(rows[0][0])
 
 
 # columns too wide for a terminal table are cut to this many characters
