@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -93,9 +94,16 @@ def markov_bodies(rng: np.random.Generator, chunk: int = 2000) -> Iterator[str]:
 
 
 def articles(
-    n: int, seed: int, start: int = 0, text: str = "markov"
+    n: int,
+    seed: int,
+    start: int = 0,
+    text: str = "markov",
+    planted: dict[str, tuple[str, str]] | None = None,
 ) -> Iterator[tuple[str, str, str]]:
-    """(key, outlet, text) for n articles, streamed; copies draw on a window of recent ones."""
+    """(key, outlet, text) for n articles, streamed; copies draw on a window of recent ones.
+
+    `planted`, when given, gets key -> ('republished' | 'passage', source key) of every
+    planted copy (the truth the run is scored on)."""
     rng = np.random.default_rng(seed)
     words, _ = vocabulary()
     bodies = markov_bodies(rng) if text == "markov" else zipf_bodies(rng)
@@ -108,7 +116,9 @@ def articles(
             yield key, outlet, f"{HOT_BRIEF} Ref {i}."
             continue
         if recent and r < 0.06:  # republished whole, a few words changed
-            _, src_outlet, text = recent[int(rng.integers(len(recent)))]
+            src_key, src_outlet, text = recent[int(rng.integers(len(recent)))]
+            if planted is not None:
+                planted[key] = ("republished", src_key)
             toks = text.split(" ")
             for j in rng.integers(len(toks), size=max(1, len(toks) // 50)):
                 toks[j] = words[int(rng.integers(2000))]
@@ -117,7 +127,9 @@ def articles(
             continue
         paras = next(bodies).split("\n\n")
         if recent and r < 0.11:  # a 40-word passage of an earlier article
-            _, _, src = recent[int(rng.integers(len(recent)))]
+            src_key, _, src = recent[int(rng.integers(len(recent)))]
+            if planted is not None:
+                planted[key] = ("passage", src_key)
             toks = src.split(" ")
             at = int(rng.integers(max(1, len(toks) - 40)))
             paras.insert(len(paras) // 2, " ".join(toks[at : at + 40]))
@@ -167,6 +179,47 @@ def _busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
     (the pool's workers are not this process's reaped children, so rusage misses them)."""
     total = after[1] - before[1]
     return (after[0] - before[0]) / total if total else 0.0
+
+
+def planted_found(db_path: Path, planted: dict[str, tuple[str, str]]) -> dict[str, int]:
+    """How many planted copies the public views hold: republications as syndication rows,
+    passages as passage_pairs rows between copy and source; and the other stored document
+    pairs (chance runs of the generator, or copies of copies)."""
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        keys = dict(
+            con.sql(
+                "select doc_id, regexp_extract(source, '([^/]+)[.]txt$', 1) from articles"
+            ).fetchall()
+        )
+        synd = {
+            frozenset((keys[a], keys[b]))
+            for a, b in con.sql("select doc_a, doc_b from syndication").fetchall()
+        }
+        pairs = {
+            frozenset((keys[a], keys[b]))
+            for a, b in con.sql("select doc_a, doc_b from passage_pairs").fetchall()
+        }
+    finally:
+        con.close()
+    root: dict[str, str] = {}
+    for key, (kind, src) in sorted(planted.items()):
+        if kind == "republished":
+            root[key] = root.get(src, src)
+    family = lambda k: root.get(k, k)  # noqa: E731
+    related = {frozenset((family(k), family(s))) for k, (_, s) in planted.items()}
+    out = {"republished": 0, "republished_found": 0, "passage": 0, "passage_found": 0}
+    for key, (kind, src) in planted.items():
+        out[kind] += 1
+        out[f"{kind}_found"] += frozenset((key, src)) in (synd if kind == "republished" else pairs)
+    stored = synd | pairs
+    out["stored_pairs"] = len(stored)
+    out["unplanted_pairs"] = sum(
+        1
+        for p in stored
+        if frozenset(family(k) for k in p) not in related and len({family(k) for k in p}) > 1
+    )
+    return out
 
 
 def run_pipeline(db_path: Path, folder: Path, label: str, n: int) -> float:
@@ -287,7 +340,8 @@ def main() -> None:
     )
     t = time.perf_counter()
     t0 = datetime(2024, 1, 1)
-    stream = articles(args.n + args.batch, seed=1, text=args.text)
+    planted: dict[str, tuple[str, str]] = {}
+    stream = articles(args.n + args.batch, seed=1, text=args.text, planted=planted)
     sample = write(work / "corpus", itertools.islice(stream, args.n), t0, keep=args.sample)
     write(work / "batch", stream, t0 + timedelta(minutes=args.n))
     print(
@@ -297,6 +351,15 @@ def main() -> None:
     )
     db_path = work / "bench.duckdb"
     run_pipeline(db_path, work / "corpus", f"run {args.n}", args.n)
+    first = {k: v for k, v in planted.items() if int(k[1:]) < args.n}
+    found = planted_found(db_path, first)
+    print(
+        f"run {args.n}  planted republications found {found['republished_found']} / "
+        f"{found['republished']}, planted passages found {found['passage_found']} / "
+        f"{found['passage']}; stored pairs {found['stored_pairs']}, of them unplanted "
+        f"{found['unplanted_pairs']}",
+        flush=True,
+    )
     run_pipeline(db_path, work / "batch", f"+{args.batch}", args.batch)
     signature_ratio(sample, cfg)
     if not args.no_hot:

@@ -40,7 +40,9 @@ class DetectConfig:
     num_perm: int = 64
     seed: int = 1
     scheme: str = "affine32"  # datasketch>=2.0 permutation scheme, stored with the bands
-    shingle_size: int = 3  # words per shingle
+    # words per shingle: on Markov news text 4-word shingles give 44% fewer chance passage
+    # candidates than 3-word ones at the same PAN and bench_quality figures (BENCHMARKS.md)
+    shingle_size: int = 4
     passage_bands: int = 16
     passage_rows: int = 2
     doc_bands: int = 16
@@ -65,7 +67,7 @@ class DetectConfig:
     word_max_bucket: int = 4  # earlier documents past which a word-lane bucket is common
     max_partners: int = 16  # earliest members a new item is linked to per LSH bucket
     passage_overlap: float = 0.5  # shingle containment that verifies a passage candidate
-    passage_min_shared: int = 4  # and shingles its passages share (a 6-word run): two
+    passage_min_shared: int = 4  # and shingles its passages share (a 7-word run): two
     # short passages sharing "said in a statement on" are chance, however contained,
     short_min_share: float = 0.05  # unless the documents share this much of the shorter
     # one's distinct shingles (chance in news: under 0.04), or another short passage pair
