@@ -183,15 +183,16 @@ def _busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
 
 def planted_found(db_path: Path, planted: dict[str, tuple[str, str]]) -> dict[str, int]:
     """How many planted copies the public views hold: republications as syndication rows,
-    passages as passage_pairs rows between copy and source; and the other stored document
-    pairs (chance runs of the generator, or copies of copies)."""
+    passages as passage_pairs rows between copy and source (a passage copied within one
+    outlet is its template by design, not counted); and the other stored document pairs
+    (chance runs of the generator, or copies of copies)."""
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        keys = dict(
-            con.sql(
-                "select doc_id, regexp_extract(source, '([^/]+)[.]txt$', 1) from articles"
-            ).fetchall()
-        )
+        docs = con.sql(
+            "select doc_id, regexp_extract(source, '([^/]+)[.]txt$', 1), outlet from articles"
+        ).fetchall()
+        keys = {doc: key for doc, key, _ in docs}
+        outlet = {key: o for _, key, o in docs}
         synd = {
             frozenset((keys[a], keys[b]))
             for a, b in con.sql("select doc_a, doc_b from syndication").fetchall()
@@ -206,10 +207,15 @@ def planted_found(db_path: Path, planted: dict[str, tuple[str, str]]) -> dict[st
     for key, (kind, src) in sorted(planted.items()):
         if kind == "republished":
             root[key] = root.get(src, src)
-    family = lambda k: root.get(k, k)  # noqa: E731
+
+    def family(k: str) -> str:
+        return root.get(k, k)
+
     related = {frozenset((family(k), family(s))) for k, (_, s) in planted.items()}
     out = {"republished": 0, "republished_found": 0, "passage": 0, "passage_found": 0}
     for key, (kind, src) in planted.items():
+        if outlet.get(key) == outlet.get(src):
+            continue
         out[kind] += 1
         out[f"{kind}_found"] += frozenset((key, src)) in (synd if kind == "republished" else pairs)
     stored = synd | pairs
@@ -217,7 +223,7 @@ def planted_found(db_path: Path, planted: dict[str, tuple[str, str]]) -> dict[st
     out["unplanted_pairs"] = sum(
         1
         for p in stored
-        if frozenset(family(k) for k in p) not in related and len({family(k) for k in p}) > 1
+        if len({family(k) for k in p}) > 1 and frozenset(family(k) for k in p) not in related
     )
     return out
 
@@ -356,7 +362,7 @@ def main() -> None:
     print(
         f"run {args.n}  planted republications found {found['republished_found']} / "
         f"{found['republished']}, planted passages found {found['passage_found']} / "
-        f"{found['passage']}; stored pairs {found['stored_pairs']}, of them unplanted "
+        f"{found['passage']} (across outlets); stored pairs {found['stored_pairs']}, of them unplanted "
         f"{found['unplanted_pairs']}",
         flush=True,
     )

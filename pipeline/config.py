@@ -65,6 +65,12 @@ class DetectConfig:
     word_single_shared: int = 5
     word_single_share: float = 0.3
     word_max_bucket: int = 4  # earlier documents past which a word-lane bucket is common
+    # earlier documents past which an exact-lane bucket is a stock phrase (passim's maxDF,
+    # learned from the store: a bucket's rank order is fixed once its members are stored):
+    # a passage pair met in such buckets needs exact_common_hits shared bands (most of two
+    # passages alike, as a widely quoted statement), not min_band_hits
+    exact_max_bucket: int = 8
+    exact_common_hits: int = 10
     max_partners: int = 16  # earliest members a new item is linked to per LSH bucket
     passage_overlap: float = 0.5  # shingle containment that verifies a passage candidate
     passage_min_shared: int = 4  # and shingles its passages share (a 7-word run): two

@@ -889,7 +889,10 @@ def _passage_candidates(
             -- the batch's rows in shared buckets; a word-lane bucket that held more than
             -- word_max_bucket earlier documents is a common word pair (a stock phrase, a
             -- topic), not evidence of reuse
-            select m.band_hash, m.band_id, m.doc_seq, m.passage_no
+            -- an exact-lane bucket past exact_max_bucket earlier documents is a stock
+            -- phrase: its links count only towards a pair sharing exact_common_hits bands
+            select m.band_hash, m.band_id, m.doc_seq, m.passage_no,
+                m.band_id < $word_band and m.doc_rank > $exact_max_bucket + 1 as common,
             from members as m
             where m.doc_seq between $lo and $hi {in_batch}
                 and (m.band_id < $word_band or m.doc_rank <= $word_max_bucket + 1)
@@ -901,6 +904,7 @@ def _passage_candidates(
                 h.doc_seq as doc_old,
                 h.passage_no as p_old,
                 count(*) filter (where n.band_id < $word_band) as exact_hits,
+                count(*) filter (where n.band_id < $word_band and not n.common) as rare_hits,
                 count(*) filter (where n.band_id >= $word_band) as word_hits,
             from ranked as n
             inner join members as h on h.band_hash = n.band_hash
@@ -910,7 +914,7 @@ def _passage_candidates(
         exact as (
             select doc_new, p_new, doc_old, p_old, true as exact_lane,
             from hits
-            where exact_hits >= $min_hits
+            where rare_hits >= $min_hits or exact_hits >= $common_hits
         ),
         words as (
             -- word-lane candidates verified here, on their stored stem sets (the test the
@@ -938,6 +942,8 @@ def _passage_candidates(
             "hi": hi,
             "max_partners": cfg.max_partners,
             "min_hits": cfg.min_band_hits,
+            "exact_max_bucket": cfg.exact_max_bucket,
+            "common_hits": cfg.exact_common_hits,
             "word_band": WORD_BAND,
             "word_max_bucket": cfg.word_max_bucket,
             "word_min_hits": cfg.word_min_hits,
