@@ -102,8 +102,9 @@ def articles(
 ) -> Iterator[tuple[str, str, str]]:
     """(key, outlet, text) for n articles, streamed; copies draw on a window of recent ones.
 
-    `planted`, when given, gets key -> ('republished' | 'passage', source key) of every
-    planted copy (the truth the run is scored on)."""
+    `planted`, when given, gets key -> ('republished' | 'passage' | 'hot', source key) of
+    every planted copy (the truth the run is scored on; the near-identical briefs all name
+    the first, and "hot" names it too)."""
     rng = np.random.default_rng(seed)
     words, _ = vocabulary()
     bodies = markov_bodies(rng) if text == "markov" else zipf_bodies(rng)
@@ -113,6 +114,9 @@ def articles(
         outlet = OUTLETS[int(rng.integers(len(OUTLETS)))]
         r = rng.random()
         if recent and r < 0.01:
+            if planted is not None:
+                hot = planted.setdefault("hot", ("hot", key))[1]
+                planted[key] = ("hot", hot)
             yield key, outlet, f"{HOT_BRIEF} Ref {i}."
             continue
         if recent and r < 0.06:  # republished whole, a few words changed
@@ -204,8 +208,9 @@ def planted_found(db_path: Path, planted: dict[str, tuple[str, str]]) -> dict[st
     finally:
         con.close()
     root: dict[str, str] = {}
+    planted = {k: v for k, v in planted.items() if k != "hot"}
     for key, (kind, src) in sorted(planted.items()):
-        if kind == "republished":
+        if kind in ("republished", "hot"):
             root[key] = root.get(src, src)
 
     def family(k: str) -> str:
@@ -214,7 +219,7 @@ def planted_found(db_path: Path, planted: dict[str, tuple[str, str]]) -> dict[st
     related = {frozenset((family(k), family(s))) for k, (_, s) in planted.items()}
     out = {"republished": 0, "republished_found": 0, "passage": 0, "passage_found": 0}
     for key, (kind, src) in planted.items():
-        if outlet.get(key) == outlet.get(src):
+        if kind == "hot" or outlet.get(key) == outlet.get(src):
             continue
         out[kind] += 1
         out[f"{kind}_found"] += frozenset((key, src)) in (synd if kind == "republished" else pairs)
@@ -357,7 +362,7 @@ def main() -> None:
     )
     db_path = work / "bench.duckdb"
     run_pipeline(db_path, work / "corpus", f"run {args.n}", args.n)
-    first = {k: v for k, v in planted.items() if int(k[1:]) < args.n}
+    first = {k: v for k, v in planted.items() if k == "hot" or int(k[1:]) < args.n}
     found = planted_found(db_path, first)
     print(
         f"run {args.n}  planted republications found {found['republished_found']} / "

@@ -62,7 +62,7 @@ class DetectConfig:
     word_min_pairs: int = 1  # verified passage pairs that link two documents
     # one passage pair links two documents when it shares word_single_shared stems or the
     # documents share word_single_share of the shorter's stems: else it is chance
-    word_single_shared: int = 5
+    word_single_shared: int = 6
     word_single_share: float = 0.3
     word_max_bucket: int = 4  # earlier documents past which a word-lane bucket is common
     # earlier documents past which an exact-lane bucket is a stock phrase (passim's maxDF,

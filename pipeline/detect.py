@@ -656,11 +656,23 @@ def _verify_and_align(
             regions[doc] = quote_regions(sketches[doc].text)
         return round(quoted_share(regions[doc], start, end), 4)
 
+    seeds: dict[int, np.ndarray] = {}
+
+    def seeds_of(doc: int) -> np.ndarray:
+        """The document's word shingles of seed_words (the sketch's when the sizes agree),
+        made once: a document is aligned with many others."""
+        if doc not in seeds:
+            sk = sketches[doc]
+            if cfg.seed_words == k:
+                seeds[doc] = sk.word_shingles
+            else:
+                seeds[doc] = shingles(hasher(sk.tokens.words), cfg.seed_words)
+        return seeds[doc]
+
     for (old, new), via in sorted(verified.items()):
         a, b = sketches[old], sketches[new]
         jac, cont = jaccard_containment(a.shingle_set, b.shingle_set)
-        # the seeds are word shingles of seed_words: the sketch's when the sizes agree
-        same = cfg.seed_words == cfg.shingle_size and min(len(a.tokens), len(b.tokens)) >= k
+        long_enough = min(len(a.tokens), len(b.tokens)) >= max(k, cfg.seed_words)
         spans = align(
             a.tokens,
             b.tokens,
@@ -668,7 +680,7 @@ def _verify_and_align(
             seed_words=cfg.seed_words,
             max_gap=cfg.max_gap,
             min_words=cfg.min_span_words,
-            seeds=(a.word_shingles, b.word_shingles) if same else None,
+            seeds=(seeds_of(old), seeds_of(new)) if long_enough else None,
             sentences=sentence_params,
             views=(a.sentence_view, b.sentence_view),
             reworded=via != {"passage"},
