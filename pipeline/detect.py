@@ -71,7 +71,6 @@ class DocSketch:
     _stem_source: tuple[TokenHasher, list[str], list[int]] | None = None
     _tokens: Tokens | None = None
     _shingle_set: np.ndarray | None = None
-    _stem_set: np.ndarray | None = None
     _passage_words: list[np.ndarray] | None = None
     _view: SentenceView | None = None
 
@@ -102,14 +101,6 @@ class DocSketch:
         return self._passage_words
 
     @property
-    def stem_set(self) -> np.ndarray:
-        """Sorted distinct content-word stems of the whole text (made on first use, kept)."""
-        if self._stem_set is None:
-            words = self.passage_words
-            self._stem_set = np.unique(np.concatenate(words)) if words else np.empty(0, np.uint32)
-        return self._stem_set
-
-    @property
     def shingle_set(self) -> np.ndarray:
         """Sorted distinct shingles (only verification needs them: made on first use)."""
         if self._shingle_set is None:
@@ -128,18 +119,33 @@ def passage_stem_sets(stem_hashes: np.ndarray, counts: list[int]) -> list[np.nda
 
 
 def sketch_document(
-    doc_seq: int, text: str, cfg: DetectConfig, hasher: TokenHasher, tokens: Tokens | None = None
+    doc_seq: int,
+    text: str,
+    cfg: DetectConfig,
+    hasher: TokenHasher,
+    tokens: Tokens | None = None,
+    counts: Sequence[int] | None = None,
 ) -> DocSketch:
     """Pure: passages and shingle hashes of one clean text (of its tokens, when given).
 
     Words are hashed once per document; a passage's shingles are the slice of the
     document's shingles that lies inside it (the same values as hashing it alone).
+    ``counts``: the words of each passage as stored when the text was sketched before
+    (alignment re-sketches documents: finding the passages again is half of the cost).
     """
     k = cfg.shingle_size
     if tokens is None:
         passages, words = passages_and_words(text, cfg.min_passage_words, cfg.max_passage_words)
+    elif counts is not None and sum(counts) == len(tokens) and all(n > 0 for n in counts):
+        ends = np.cumsum(counts)
+        firsts = (ends - np.asarray(counts)).tolist()
+        passages = [
+            (int(tokens.starts[w0]), int(tokens.ends[w1 - 1]), n)
+            for w0, w1, n in zip(firsts, ends.tolist(), counts, strict=True)
+        ]
     else:
         passages = passages_of(tokens, cfg.min_passage_words, cfg.max_passage_words)
+    if tokens is not None:
         words = tokens.words
     token_hashes = hasher(words)
     doc_shingles = shingles(token_hashes, k)
@@ -189,20 +195,21 @@ def _sketch_chunk(items: list[tuple[int, str]], cfg: DetectConfig, pid: str) -> 
 class _AlignJob:
     """Candidates of some new documents, with the texts of every document they involve."""
 
-    passage_edges: list[PassageEdge]
-    doc_edges: list[tuple[int, int]]
+    pairs: list[tuple[int, int, str]]  # verified (earlier, new, evidence joined by '+')
     texts: dict[int, tuple[str, str]]  # doc_seq -> (outlet, clean text)
+    counts: dict[int, list[int]]  # doc_seq -> its stored passages' word counts
 
 
 def _align_job(job: _AlignJob, cfg: DetectConfig) -> tuple[list[PairRow], list[SpanRow]]:
-    """Worker (or in-process): sketch the documents, verify and align the candidates."""
+    """Worker (or in-process): sketch the documents, align the verified pairs."""
     hasher = _worker_hasher()
     # alignment needs each text's tokens: the sketch is made from them
     sketches = {
-        seq: sketch_document(seq, t, cfg, hasher, tokenize(t)) for seq, (_, t) in job.texts.items()
+        seq: sketch_document(seq, t, cfg, hasher, tokenize(t), job.counts.get(seq))
+        for seq, (_, t) in job.texts.items()
     }
     outlets = {seq: outlet for seq, (outlet, _) in job.texts.items()}
-    return _verify_and_align(job.passage_edges, job.doc_edges, sketches, outlets, hasher, cfg)
+    return _align_pairs(job.pairs, sketches, outlets, hasher, cfg)
 
 
 def _split(items: list, parts: int) -> list[list]:
@@ -225,7 +232,8 @@ def params(cfg: DetectConfig) -> dict[str, object]:
         f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg) if f.name not in _OPERATIONAL
     }
     out["datasketch_version"] = _datasketch_version()
-    out["layout"] = "stems"  # how the rows are laid out (passages carry their stem sets)
+    # how the rows are laid out (passages carry their shingle and stem sets)
+    out["layout"] = "shingles+stems"
     return out
 
 
@@ -457,41 +465,44 @@ def _detect_group(
     with result.timed("band_join"):
         passage_edges = _passage_candidates(con, group, cfg)
         doc_edges = _doc_candidates(con, group, cfg)
-    by_new: dict[int, tuple[list, list]] = {}
+    with result.timed("verify"):
+        verified = verify(
+            passage_edges, doc_edges, cfg, lambda p, col, share: _doc_shares(con, p, col, share)
+        )
+    by_new: dict[int, tuple[list, list, list]] = {}
     for edge in passage_edges:
-        by_new.setdefault(edge[0], ([], []))[0].append(edge)
+        by_new.setdefault(edge.doc_new, ([], [], []))[0].append(edge)
     for doc_edge in doc_edges:
-        by_new.setdefault(doc_edge[0], ([], []))[1].append(doc_edge)
+        by_new.setdefault(doc_edge[0], ([], [], []))[1].append(doc_edge)
+    for (old, new), via in sorted(verified.items()):
+        by_new.setdefault(new, ([], [], []))[2].append((old, new, "+".join(sorted(via))))
     batches = [group[i : i + cfg.batch_docs] for i in range(0, len(group), cfg.batch_docs)]
-    # the texts of every document with a candidate, read in one pass (partners lie all over
-    # the store: a read per batch would scan every clean text each time)
+    # the texts of every document of a verified pair, read in one pass (partners lie all
+    # over the store: a read per batch would scan every clean text each time)
     with result.timed("read"):
-        involved = {d for e in passage_edges for d in (e[0], e[2])}
-        involved |= {d for e in doc_edges for d in e}
-        texts = _texts(con, sorted(involved))
+        involved = sorted({d for pair in verified for d in pair})
+        texts = _texts(con, involved)
+        counts = _passage_counts(con, involved)
         clean_texts = {d: t for d, (_, t) in texts.items()}
 
-    def job(news: list[int]) -> _AlignJob:
-        p_edges = [e for n in news for e in by_new[n][0]]
-        d_edges = [e for n in news for e in by_new[n][1]]
-        docs = {d for e in p_edges for d in (e[0], e[2])} | {d for e in d_edges for d in e}
-        return _AlignJob(p_edges, d_edges, {d: texts[d] for d in docs})
+    def job(pairs: list[tuple[int, int, str]]) -> _AlignJob:
+        docs = {d for old, new, _ in pairs for d in (old, new)}
+        return _AlignJob(
+            pairs, {d: texts[d] for d in docs}, {d: counts[d] for d in docs if d in counts}
+        )
 
     def start(batch: list[int]) -> Callable[[], list]:
-        whole = job([seq for seq in batch if seq in by_new])
+        whole = job([p for n in batch if n in by_new for p in by_new[n][2]])
         if not pool.pays(len(whole.texts)):
             return lambda: [_align_job(whole, cfg)]
-        # parts by earlier document: a batch's candidates reach back to documents all over
-        # the store, and each part sketches the documents its candidates involve, so each
-        # earlier document is sketched once per batch (the batch's own, once per part)
-        olds = sorted({e.doc_old for e in whole.passage_edges} | {o for _, o in whole.doc_edges})
-        parts = []
-        for part in _split(olds, pool.workers * 2):
-            lo, hi = part[0], part[-1]
-            p_edges = [e for e in whole.passage_edges if lo <= e.doc_old <= hi]
-            d_edges = [e for e in whole.doc_edges if lo <= e[1] <= hi]
-            docs = {d for e in p_edges for d in (e[0], e[2])} | {d for e in d_edges for d in e}
-            parts.append(_AlignJob(p_edges, d_edges, {d: texts[d] for d in docs}))
+        # parts by earlier document: a batch's pairs reach back to documents all over the
+        # store, and each part sketches the documents its pairs involve, so each earlier
+        # document is sketched once per batch (the batch's own, once per part)
+        olds = sorted({old for old, _, _ in whole.pairs})
+        parts = [
+            job([p for p in whole.pairs if part[0] <= p[0] <= part[-1]])
+            for part in _split(olds, pool.workers)
+        ]
         return pool.executor.map(_align_job, parts, cfg)
 
     upcoming = start(batches[0]) if batches else None
@@ -549,6 +560,22 @@ def _texts(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> dict[int, tup
     return {seq: (outlet, text) for seq, outlet, text in rows}
 
 
+def _passage_counts(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> dict[int, list[int]]:
+    """doc_seq -> the word counts of its stored passages, in order."""
+    if not seqs:
+        return {}
+    rows = con.execute(
+        """
+        select doc_seq, list(n_words order by passage_no)
+        from passages
+        where doc_seq between $lo and $hi and doc_seq in (select unnest($seqs))
+        group by doc_seq
+        """,
+        {"seqs": list(seqs), "lo": min(seqs), "hi": max(seqs)},
+    ).fetchall()
+    return dict(rows)
+
+
 def coverages(spans: Sequence[Span], n_words_a: int, n_words_b: int) -> tuple[float, float]:
     """Share of each article that its aligned spans with the other cover."""
     return (
@@ -583,68 +610,96 @@ def is_syndication(jaccard: float, containment: float, cover: float, cfg: Detect
     )
 
 
-def _verify_and_align(
-    passage_edges: list[PassageEdge],
-    doc_edges: list[tuple[int, int]],
+def verify(
+    passage_edges: Sequence[PassageEdge],
+    doc_edges: Sequence[tuple[int, int]],
+    cfg: DetectConfig,
+    doc_shares: Callable[[list[tuple[int, int]], str, float], set[tuple[int, int]]],
+) -> dict[tuple[int, int], set[str]]:
+    """(earlier, new) document pairs the candidates link, each with its evidence ('passage',
+    'words', 'doc'). The passage tests were made in the band join (PassageEdge.shared and
+    word_shared). A pair whose only evidence is one small word-lane passage pair or one
+    short shared run needs more: `doc_shares(pairs, column, share)` names the pairs whose
+    documents share `share` of the shorter one's distinct stems ('stems') or shingles
+    ('shingles')."""
+    verified: dict[tuple[int, int], set[str]] = {}
+    word_pairs: collections.Counter[tuple[int, int]] = collections.Counter()
+    short_pairs: collections.Counter[tuple[int, int]] = collections.Counter()
+    word_best: dict[tuple[int, int], int] = {}
+    for edge in passage_edges:
+        pair = (edge.doc_old, edge.doc_new)
+        if edge.exact_lane and edge.shared:
+            if edge.shared >= cfg.passage_min_shared:
+                verified.setdefault(pair, set()).add("passage")
+                continue
+            # a short shared run ("said in a statement on") links two documents only
+            # beside more evidence: reworded copies share many, unrelated news one
+            short_pairs[pair] += 1
+        if edge.word_shared:  # the word lane's sets: Jaccard of content-word stems
+            word_pairs[pair] += 1
+            word_best[pair] = max(word_best.get(pair, 0), edge.word_shared)
+    words = {pair for pair, n in word_pairs.items() if n >= cfg.word_min_pairs}
+    strong = {p for p in words if word_pairs[p] >= 2 or word_best[p] >= cfg.word_single_shared}
+    strong |= doc_shares(sorted(words - strong), "stems", cfg.word_single_share)
+    for pair in strong:
+        verified.setdefault(pair, set()).add("words")
+    shorts = {pair for pair, n in short_pairs.items() if n >= 2 or pair in verified}
+    shorts |= doc_shares(sorted(set(short_pairs) - shorts), "shingles", cfg.short_min_share)
+    for pair in shorts:
+        verified.setdefault(pair, set()).add("passage")
+    for new, old in doc_edges:
+        verified.setdefault((old, new), set()).add("doc")
+    return verified
+
+
+def _doc_shares(
+    con: duckdb.DuckDBPyConnection, pairs: list[tuple[int, int]], column: str, share: float
+) -> set[tuple[int, int]]:
+    """The (earlier, new) pairs whose documents share `share` of the shorter one's distinct
+    passage sets' members (column 'stems' or 'shingles' of the stored passages)."""
+    if not pairs:
+        return set()
+    assert column in ("stems", "shingles")
+    docs = sorted({d for p in pairs for d in p})
+    rows = con.execute(
+        f"""
+        with
+        pairs as (select unnest($olds) as a, unnest($news) as b),
+        docs as (
+            select doc_seq, list_distinct(flatten(list({column}))) as items,
+            from passages
+            where doc_seq between $lo and $hi and doc_seq in (select unnest($docs))
+                and {column} is not null
+            group by doc_seq
+        )
+        select p.a, p.b
+        from pairs as p
+        inner join docs as x on x.doc_seq = p.a
+        inner join docs as y on y.doc_seq = p.b
+        where len(list_intersect(x.items, y.items))
+            >= $share * greatest(least(len(x.items), len(y.items)), 1)
+        """,
+        {
+            "olds": [p[0] for p in pairs],
+            "news": [p[1] for p in pairs],
+            "docs": docs,
+            "lo": docs[0],
+            "hi": docs[-1],
+            "share": share,
+        },
+    ).fetchall()
+    return {(a, b) for a, b in rows}
+
+
+def _align_pairs(
+    verified: Sequence[tuple[int, int, str]],
     sketches: dict[int, DocSketch],
     outlets: dict[int, str],
     hasher: TokenHasher,
     cfg: DetectConfig,
 ) -> tuple[list[PairRow], list[SpanRow]]:
-    """Candidates to (pair rows, span rows): passage candidates verified on their shingles,
-    every verified pair aligned into spans and judged."""
-    verified: dict[tuple[int, int], set[str]] = {}
-    shingle_sets: dict[tuple[int, int], set[int]] = {}  # passages of a few dozen shingles:
-
-    def passage_set(doc: int, no: int) -> set[int]:  # Python sets beat numpy's set ops 4x
-        key = (doc, no)
-        if key not in shingle_sets:
-            shingle_sets[key] = set(sketches[doc].passage_shingles[no].tolist())
-        return shingle_sets[key]
-
-    word_sets: dict[tuple[int, int], set[int]] = {}
-
-    def word_set(doc: int, no: int) -> set[int]:
-        key = (doc, no)
-        if key not in word_sets:
-            word_sets[key] = set(sketches[doc].passage_words[no].tolist())
-        return word_sets[key]
-
-    word_pairs: collections.Counter[tuple[int, int]] = collections.Counter()
-    short_pairs: collections.Counter[tuple[int, int]] = collections.Counter()
-    word_best: dict[tuple[int, int], int] = {}
-    for new, p_new, old, p_old, exact_lane in passage_edges:
-        if exact_lane:
-            sa, sb = passage_set(new, p_new), passage_set(old, p_old)
-            inter = len(sa & sb)
-            if inter and inter >= cfg.passage_overlap * min(len(sa), len(sb)):
-                if inter >= cfg.passage_min_shared:
-                    verified.setdefault((old, new), set()).add("passage")
-                    continue
-                # a short shared run ("said in a statement on") links two documents only
-                # beside more evidence: reworded copies share many, unrelated news one
-                short_pairs[(old, new)] += 1
-        # the word lane's sets: Jaccard of the two passages' content-word stems
-        wa, wb = word_set(new, p_new), word_set(old, p_old)
-        inter = len(wa & wb)
-        if inter >= cfg.word_min_shared and inter >= cfg.word_overlap * (len(wa) + len(wb) - inter):
-            word_pairs[(old, new)] += 1
-            word_best[(old, new)] = max(word_best.get((old, new), 0), inter)
-    for (old, new), n in word_pairs.items():
-        if n < cfg.word_min_pairs:
-            continue
-        if (
-            n >= 2
-            or word_best[(old, new)] >= cfg.word_single_shared
-            or _shares_stems(sketches[old], sketches[new], cfg)
-        ):
-            verified.setdefault((old, new), set()).add("words")
-    for (old, new), n in short_pairs.items():
-        if n >= 2 or (old, new) in verified or _shares(sketches[old], sketches[new], cfg):
-            verified.setdefault((old, new), set()).add("passage")
-    for new, old in doc_edges:
-        verified.setdefault((old, new), set()).add("doc")
-
+    """Verified (earlier, new, evidence) pairs to (pair rows, span rows): every pair aligned
+    into spans and judged."""
     pair_rows: list[PairRow] = []
     span_rows: list[SpanRow] = []
     k = cfg.shingle_size
@@ -669,7 +724,8 @@ def _verify_and_align(
                 seeds[doc] = shingles(hasher(sk.tokens.words), cfg.seed_words)
         return seeds[doc]
 
-    for (old, new), via in sorted(verified.items()):
+    for old, new, evidence in verified:
+        via = set(evidence.split("+"))
         a, b = sketches[old], sketches[new]
         jac, cont = jaccard_containment(a.shingle_set, b.shingle_set)
         long_enough = min(len(a.tokens), len(b.tokens)) >= max(k, cfg.seed_words)
@@ -706,20 +762,6 @@ def _verify_and_align(
             for s in spans
         )
     return pair_rows, span_rows
-
-
-def _shares(a: DocSketch, b: DocSketch, cfg: DetectConfig) -> bool:
-    """Whether a and b share short_min_share of the shorter one's distinct shingles."""
-    sa, sb = a.shingle_set, b.shingle_set
-    shared = len(np.intersect1d(sa, sb, assume_unique=True))
-    return shared >= cfg.short_min_share * max(min(len(sa), len(sb)), 1)
-
-
-def _shares_stems(a: DocSketch, b: DocSketch, cfg: DetectConfig) -> bool:
-    """Whether a and b share word_single_share of the shorter one's content stems."""
-    sa, sb = a.stem_set, b.stem_set
-    shared = len(np.intersect1d(sa, sb, assume_unique=True))
-    return shared >= cfg.word_single_share * max(min(len(sa), len(sb)), 1)
 
 
 def _sketched(con: duckdb.DuckDBPyConnection, batch: list[int]) -> set[int]:
@@ -760,7 +802,8 @@ def sketch_tables(
             "start_char": pa.array([p[0] for s in sketches for p in s.passages], pa.int32()),
             "end_char": pa.array([p[1] for s in sketches for p in s.passages], pa.int32()),
             "n_words": pa.array([p[2] for s in sketches for p in s.passages], pa.int32()),
-            "stems": _stem_lists(word_sets, has_words),
+            "stems": _uint_lists(word_sets),
+            "shingles": _uint_lists([np.unique(ps) for ps in flat]),
         }
     )
     pb = band_hashes(sigs[nonempty], cfg.passage_bands, cfg.passage_rows)
@@ -821,15 +864,12 @@ def sketch_tables(
     return out
 
 
-def _stem_lists(word_sets: list[np.ndarray], has_words: np.ndarray) -> pa.Array:
-    """The passages' stem sets as one Arrow list column (null where a passage has too few)."""
-    lengths = np.array([len(w) for w in word_sets], dtype=np.int32) * has_words
+def _uint_lists(sets: list[np.ndarray]) -> pa.Array:
+    """Arrays of uint32 as one Arrow list column."""
+    lengths = np.array([len(w) for w in sets], dtype=np.int32)
     offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int32)
-    kept = [w for w, ok in zip(word_sets, has_words, strict=True) if ok]
-    values = np.concatenate(kept).astype(np.uint32) if kept else np.empty(0, np.uint32)
-    return pa.ListArray.from_arrays(
-        pa.array(offsets), pa.array(values, pa.uint32()), mask=pa.array(~has_words)
-    )
+    values = np.concatenate(sets).astype(np.uint32) if sets else np.empty(0, np.uint32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, pa.uint32()))
 
 
 def _passage_candidates(
@@ -923,30 +963,36 @@ def _passage_candidates(
             where h.doc_seq < n.doc_seq and h.doc_rank <= $max_partners
             group by all
         ),
-        exact as (
-            select doc_new, p_new, doc_old, p_old, true as exact_lane,
+        candidates as (
+            select doc_new, p_new, doc_old, p_old,
+                rare_hits >= $min_hits or exact_hits >= $common_hits as exact_lane,
             from hits
             where rare_hits >= $min_hits or exact_hits >= $common_hits
+                or (exact_hits < $min_hits and word_hits >= $word_min_hits)
         ),
-        words as (
-            -- word-lane candidates verified here, on their stored stem sets (the test the
-            -- exact lane's failures get in Python): chance pairs never leave the database
-            select h.doc_new, h.p_new, h.doc_old, h.p_old, false as exact_lane,
-                len(list_intersect(a.stems, b.stems)) as inter,
-                len(a.stems) + len(b.stems) - inter as union_size,
-            from hits as h
-            inner join passages as a on a.doc_seq = h.doc_new and a.passage_no = h.p_new
-            inner join passages as b on b.doc_seq = h.doc_old and b.passage_no = h.p_old
-            where h.exact_hits < $min_hits and h.word_hits >= $word_min_hits
-                and a.doc_seq between $lo and $hi and b.doc_seq <= $hi
+        measured as (
+            -- both tests on the stored sets (the exact lane's failures get the word lane's):
+            -- chance pairs are verified here, in bulk, and their documents never read
+            select c.*,
+                len(list_intersect(a.shingles, b.shingles)) as sh_inter,
+                least(len(a.shingles), len(b.shingles)) as sh_min,
+                len(list_intersect(a.stems, b.stems)) as w_inter,
+                len(a.stems) + len(b.stems) - w_inter as w_union,
+                least(len(a.stems), len(b.stems)) >= $word_min_words as w_ok,
+            from candidates as c
+            inner join passages as a on a.doc_seq = c.doc_new and a.passage_no = c.p_new
+            inner join passages as b on b.doc_seq = c.doc_old and b.passage_no = c.p_old
+            where a.doc_seq between $lo and $hi and b.doc_seq <= $hi
         ),
         final as (
-            select * from exact
-            union all
-            select doc_new, p_new, doc_old, p_old, exact_lane from words
-            where inter >= $word_min_shared and inter >= $word_overlap * union_size
+            select doc_new, p_new, doc_old, p_old, exact_lane,
+                case when exact_lane and sh_inter > 0 and sh_inter >= $overlap * sh_min
+                    then sh_inter else 0 end as shared,
+                case when w_ok and w_inter >= $word_min_shared
+                    and w_inter >= $word_overlap * w_union then w_inter else 0 end as word_shared,
+            from measured
         )
-        select * from final order by all
+        select * from final where exact_lane or word_shared > 0 order by all
         """,
         {
             "batch": batch,
@@ -961,6 +1007,8 @@ def _passage_candidates(
             "word_min_hits": cfg.word_min_hits,
             "word_min_shared": cfg.word_min_shared,
             "word_overlap": cfg.word_overlap,
+            "word_min_words": cfg.word_min_words,
+            "overlap": cfg.passage_overlap,
         },
     ).fetchall()
     return [PassageEdge(*row) for row in rows]

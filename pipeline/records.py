@@ -122,6 +122,11 @@ class PassageEdge(NamedTuple):
     doc_old: int
     p_old: int
     exact_lane: bool  # found by the exact lane's bands (else by the word lane's)
+    # distinct shingles the passages share when the exact lane's containment test passes
+    # (exact-lane candidates only), else 0
+    shared: int = 0
+    # content-word stems they share when the word lane's Jaccard test passes, else 0
+    word_shared: int = 0
 
 
 class PairRow(NamedTuple):
