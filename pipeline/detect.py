@@ -37,6 +37,7 @@ from pipeline.records import PairRow, PassageEdge, Span, SpanRow, StageResult
 from pipeline.sketch import (
     TokenHasher,
     band_hashes,
+    distinct,
     jaccard_containment,
     shingles,
     signatures,
@@ -104,7 +105,7 @@ class DocSketch:
     def shingle_set(self) -> np.ndarray:
         """Sorted distinct shingles (only verification needs them: made on first use)."""
         if self._shingle_set is None:
-            self._shingle_set = np.unique(self.word_shingles)
+            self._shingle_set = distinct(self.word_shingles)
         return self._shingle_set
 
 
@@ -112,7 +113,7 @@ def passage_stem_sets(stem_hashes: np.ndarray, counts: list[int]) -> list[np.nda
     """The distinct non-zero stem hashes of each run of counts[i] words, in one sort."""
     owner = np.repeat(np.arange(len(counts), dtype=np.uint64), counts)
     keep = stem_hashes != 0
-    keys = np.unique((owner[keep] << np.uint64(32)) | stem_hashes[keep].astype(np.uint64))
+    keys = distinct((owner[keep] << np.uint64(32)) | stem_hashes[keep].astype(np.uint64))
     bounds = np.searchsorted(keys >> np.uint64(32), np.arange(len(counts) + 1, dtype=np.uint64))
     values = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     return [values[bounds[i] : bounds[i + 1]] for i in range(len(counts))]
@@ -661,34 +662,32 @@ def _doc_shares(
         return set()
     assert column in ("stems", "shingles")
     docs = sorted({d for p in pairs for d in p})
-    rows = con.execute(
+    table = con.sql(
         f"""
-        with
-        pairs as (select unnest($olds) as a, unnest($news) as b),
-        docs as (
-            select doc_seq, list_distinct(flatten(list({column}))) as items,
-            from passages
-            where doc_seq between $lo and $hi and doc_seq in (select unnest($docs))
-                and {column} is not null
-            group by doc_seq
-        )
-        select p.a, p.b
-        from pairs as p
-        inner join docs as x on x.doc_seq = p.a
-        inner join docs as y on y.doc_seq = p.b
-        where len(list_intersect(x.items, y.items))
-            >= $share * greatest(least(len(x.items), len(y.items)), 1)
+        select doc_seq, list_sort(list_distinct(flatten(list({column})))) as items,
+        from passages
+        where doc_seq between $lo and $hi and doc_seq in (select unnest($docs))
+            and {column} is not null
+        group by doc_seq
         """,
-        {
-            "olds": [p[0] for p in pairs],
-            "news": [p[1] for p in pairs],
-            "docs": docs,
-            "lo": docs[0],
-            "hi": docs[-1],
-            "share": share,
-        },
-    ).fetchall()
-    return {(a, b) for a, b in rows}
+        params={"docs": docs, "lo": docs[0], "hi": docs[-1]},
+    ).to_arrow_table()
+    items = table.column("items").combine_chunks()
+    values = items.values.to_numpy()
+    offsets = items.offsets.to_numpy()
+    at = {d: i for i, d in enumerate(table.column("doc_seq").to_pylist())}
+    empty = np.empty(0, values.dtype)
+
+    def of(doc: int) -> np.ndarray:
+        i = at.get(doc)
+        return empty if i is None else values[offsets[i] : offsets[i + 1]]
+
+    out = set()
+    for a, b in pairs:  # sorted distinct arrays: one merge each
+        x, y = of(a), of(b)
+        if len(np.intersect1d(x, y, assume_unique=True)) >= share * max(min(len(x), len(y)), 1):
+            out.add((a, b))
+    return out
 
 
 def _align_pairs(
@@ -803,7 +802,7 @@ def sketch_tables(
             "end_char": pa.array([p[1] for s in sketches for p in s.passages], pa.int32()),
             "n_words": pa.array([p[2] for s in sketches for p in s.passages], pa.int32()),
             "stems": _uint_lists(word_sets),
-            "shingles": _uint_lists([np.unique(ps) for ps in flat]),
+            "shingles": _distinct_lists(flat),
         }
     )
     pb = band_hashes(sigs[nonempty], cfg.passage_bands, cfg.passage_rows)
@@ -862,6 +861,18 @@ def sketch_tables(
         }
     )
     return out
+
+
+def _distinct_lists(arrays: list[np.ndarray]) -> pa.Array:
+    """Each array's distinct values, sorted, as one Arrow list column (one sort for all)."""
+    counts = np.array([len(a) for a in arrays], dtype=np.int64)
+    owner = np.repeat(np.arange(len(arrays), dtype=np.uint64), counts)
+    flat = np.concatenate(arrays).astype(np.uint64) if arrays else np.empty(0, np.uint64)
+    keys = distinct((owner << np.uint64(32)) | flat)
+    sizes = np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=len(arrays))
+    offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int32)
+    values = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, pa.uint32()))
 
 
 def _uint_lists(sets: list[np.ndarray]) -> pa.Array:

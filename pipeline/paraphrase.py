@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.sketch import distinct_inverse
 from pipeline.text import Tokens, content_stems, hash_stem, sentence_bounds
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def fragments(
     ua, ub = va_.units, vb_.units
     if not ua or not ub or not len(va_.stems) or not len(vb_.stems):
         return []
-    vocab, ids = np.unique(np.concatenate([va_.stems, vb_.stems]), return_inverse=True)
+    vocab, ids = distinct_inverse(np.concatenate([va_.stems, vb_.stems]))
     v = len(vocab)
     if (len(ua) + len(ub)) * v > _MAX_CELLS:
         log.debug("sentence lane skipped: %d x %d sentences, %d words", len(ua), len(ub), v)

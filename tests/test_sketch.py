@@ -62,3 +62,17 @@ def test_permutations_are_datasketch_s():
         ref = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
         assert np.array_equal(a, ref[0]) and np.array_equal(b, ref[1])
         assert a.dtype == b.dtype == np.uint32
+
+
+def test_distinct_equals_numpy_unique():
+    from pipeline.sketch import distinct, distinct_inverse
+
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 2, 9, 700):
+        for dtype in (np.uint32, np.uint64):
+            x = rng.integers(0, 40, size=n).astype(dtype)
+            values, inverse = np.unique(x, return_inverse=True)
+            got_values, got_inverse = distinct_inverse(x)
+            assert np.array_equal(distinct(x), values)
+            assert np.array_equal(got_values, values)
+            assert np.array_equal(got_inverse, inverse.ravel())
