@@ -662,25 +662,27 @@ def _doc_shares(
         return set()
     assert column in ("stems", "shingles")
     docs = sorted({d for p in pairs for d in p})
+    # the members, document by document (unnesting and a per-document sort in numpy are
+    # 6x faster than distinct lists made by the database)
     table = con.sql(
         f"""
-        select doc_seq, list_sort(list_distinct(flatten(list({column})))) as items,
+        select doc_seq, unnest({column}) as item,
         from passages
         where doc_seq between $lo and $hi and doc_seq in (select unnest($docs))
             and {column} is not null
-        group by doc_seq
+        order by doc_seq
         """,
         params={"docs": docs, "lo": docs[0], "hi": docs[-1]},
     ).to_arrow_table()
-    items = table.column("items").combine_chunks()
-    values = items.values.to_numpy()
-    offsets = items.offsets.to_numpy()
-    at = {d: i for i, d in enumerate(table.column("doc_seq").to_pylist())}
-    empty = np.empty(0, values.dtype)
+    owner = table.column("doc_seq").to_numpy()
+    values = table.column("item").to_numpy()
+    sets: dict[int, np.ndarray] = {}
 
     def of(doc: int) -> np.ndarray:
-        i = at.get(doc)
-        return empty if i is None else values[offsets[i] : offsets[i + 1]]
+        if doc not in sets:
+            lo, hi = np.searchsorted(owner, [doc, doc + 1])
+            sets[doc] = distinct(values[lo:hi])
+        return sets[doc]
 
     out = set()
     for a, b in pairs:  # sorted distinct arrays: one merge each
