@@ -6,8 +6,9 @@ For each batch of newly cleaned documents:
 2. store the LSH band keys; candidates come from a join of the batch's keys against every
    stored key on (band_id, band_hash), each new item linked to at most ``max_partners``
    earliest members of a bucket, so a hot bucket costs linear, not quadratic, work;
-3. verify passage candidates on their real shingle overlap and document candidates on
-   exact Jaccard and containment;
+3. verify passage candidates on their real shingle and stem overlap, inside that join (on
+   the sets stored with each passage), and document candidates on exact Jaccard and
+   containment; only the documents of verified pairs are read again;
 4. align every verified document pair into maximal shared spans with character offsets.
 Then clusters of reused text are rebuilt from the stored spans (pipeline.cluster).
 """

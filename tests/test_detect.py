@@ -305,3 +305,39 @@ def test_relation_tells_duplicates_republications_and_updates_apart():
     assert relation(0.95, 0.97, 0.98, 0.99) == "duplicate"
     assert relation(0.6, 0.9, 0.95, 0.7) == "republished"  # a copy with a local intro
     assert relation(0.4, 0.6, 0.62, 0.55) == "partial"  # a story and its update
+
+
+def _stock_phrase_corpus(folder: Path, n: int) -> None:
+    """n articles of unrelated words, each carrying one shared 14-word sentence."""
+    import random
+
+    rng = random.Random(5)
+    vocab = [f"w{i}x{'abcdefgh'[i % 8]}" for i in range(3000)]
+    stock = "The ministry said in a statement on Monday that it would review the figures."
+    for i in range(n):
+        before = " ".join(rng.choice(vocab) for _ in range(60))
+        after = " ".join(rng.choice(vocab) for _ in range(60))
+        (folder / f"story{i:02d}.txt").write_text(f"{before}.\n\n{stock}\n\n{after}.\n")
+
+
+def _paired_docs(con) -> set[int]:
+    return {d for pair in con.sql("select doc_a, doc_b from doc_pairs").fetchall() for d in pair}
+
+
+def test_a_stock_phrase_links_only_the_first_documents_of_its_buckets(tmp_path):
+    """A bucket past exact_max_bucket (word_max_bucket) earlier documents is a stock phrase:
+    later documents are not linked through it, whatever the batches."""
+    _stock_phrase_corpus(tmp_path, 12)
+    capped = DetectConfig(exact_max_bucket=2, exact_common_hits=17, word_max_bucket=2)
+    open_ = DetectConfig(exact_max_bucket=10**6, word_max_bucket=10**6)
+    seen = {}
+    for name, dcfg in (("capped", capped), ("open", open_)):
+        con = db.connect(tmp_path / f"{name}.duckdb")
+        _pipeline(con, [tmp_path], Config(detect=dcfg))
+        order = [r[0] for r in con.sql("select doc_seq from documents order by 1").fetchall()]
+        seen[name] = (_paired_docs(con), order)
+        con.close()
+    paired, order = seen["capped"]
+    assert paired and paired <= set(order[:3])  # ranks 1-3: the bucket's first members
+    paired, order = seen["open"]
+    assert set(order[3:]) & paired  # without the caps the later ones are linked too
