@@ -341,3 +341,34 @@ def test_a_stock_phrase_links_only_the_first_documents_of_its_buckets(tmp_path):
     assert paired and paired <= set(order[:3])  # ranks 1-3: the bucket's first members
     paired, order = seen["open"]
     assert set(order[3:]) & paired  # without the caps the later ones are linked too
+
+
+def test_verify_asks_for_document_shares_only_where_one_small_pair_is_all_the_evidence():
+    from pipeline.records import PassageEdge
+
+    cfg = DetectConfig()
+    edges = [
+        PassageEdge(10, 0, 1, 0, True, shared=5),  # an 8-word run: verified as it is
+        PassageEdge(11, 0, 2, 0, True, shared=2),  # one short run: needs its documents
+        PassageEdge(12, 0, 3, 0, True, shared=2),  # two short runs: verified
+        PassageEdge(12, 1, 3, 4, True, shared=3),
+        PassageEdge(13, 0, 4, 0, False, word_shared=5),  # one small word pair: needs them
+        PassageEdge(14, 0, 5, 0, False, word_shared=6),  # six stems: verified
+        PassageEdge(15, 0, 6, 0, True),  # bands only, no shared set: nothing
+    ]
+    asked = []
+
+    def shares(pairs, column, share):
+        asked.append((column, pairs))
+        return {(2, 11)} if column == "shingles" else set()
+
+    verified = detect.verify(edges, [(16, 7)], cfg, shares)
+    assert asked == [("stems", [(4, 13)]), ("shingles", [(2, 11)])]
+    assert verified == {
+        (1, 10): {"passage"},
+        (2, 11): {"passage"},
+        (3, 12): {"passage"},
+        (5, 14): {"words"},
+        (7, 16): {"doc"},
+    }
+    assert (4, 13) not in verified and (6, 15) not in verified
