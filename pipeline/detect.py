@@ -343,6 +343,16 @@ def forget(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> int:
         for d in row
     } - set(seqs)
     con.execute("delete from detected where doc_seq in (select unnest($s))", redo)
+    # a bucket that loses a document is counted again from its stored rows
+    con.execute(
+        f"""
+        delete from common_word_buckets where band_hash in (
+            select band_hash from passage_bands
+            where doc_seq in (select unnest($s)) and band_id >= {WORD_BAND}
+        )
+        """,
+        s,
+    )
     for table in PAIR_TABLES:
         con.execute(
             f"delete from {table} where doc_a in (select unnest($s)) or doc_b in (select unnest($s))",
@@ -357,7 +367,7 @@ def forget(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> int:
 def reset(con: duckdb.DuckDBPyConnection) -> int:
     """Forget all detection (for `detect --redo`); returns the documents it had covered."""
     n = con.execute("select count(*) from doc_signatures").fetchall()[0][0]
-    for table in (*DOC_TABLES, *PAIR_TABLES):
+    for table in (*DOC_TABLES, *PAIR_TABLES, "common_word_buckets"):
         con.execute(f"delete from {table}")
     return n
 
@@ -435,6 +445,7 @@ def _store_sketches(
 
     # two batches queued on the pool ahead of the one being stored: the workers never
     # wait for the parent's inserts
+    common = bool(con.execute("select count(*) from common_word_buckets").fetchall()[0][0])
     queued = collections.deque(start(b) for b in batches[:2])
     meter = progress.meter("detect: sketch", len(todo))
     for i in range(len(batches)):
@@ -445,13 +456,35 @@ def _store_sketches(
             parts = wait()
         with result.timed("store_bands"), db.transaction(con):
             for table in parts[0]:
-                db.insert_arrow(con, table, pa.concat_tables([p[table] for p in parts]))
+                rows = pa.concat_tables([p[table] for p in parts])
+                if table == "passage_bands" and common:
+                    _insert_bands(con, rows)
+                else:
+                    db.insert_arrow(con, table, rows)
         meter.advance(len(batches[i]))
     meter.close()
     if len(batches) > 1:
         # the band join then reads compressed, checkpointed row groups, not the WAL's
         with result.timed("checkpoint"):
             con.execute("checkpoint")
+
+
+def _insert_bands(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
+    """Store passage_bands rows but those of word-lane buckets already common (`common_word_buckets`):
+    such a row would rank past word_max_bucket and never link."""
+    con.register("_batch_bands", rows)
+    try:
+        con.execute(
+            f"""
+            insert into passage_bands by name
+            select b.* from _batch_bands as b
+            anti join common_word_buckets as c
+                on c.band_hash = b.band_hash and b.doc_seq > c.head_until
+                and b.band_id >= {WORD_BAND}
+            """
+        )
+    finally:
+        con.unregister("_batch_bands")
 
 
 def _detect_group(
@@ -808,36 +841,27 @@ def sketch_tables(
             "shingles": _distinct_lists(flat),
         }
     )
-    pb = band_hashes(sigs[nonempty], cfg.passage_bands, cfg.passage_rows)
-    nb = cfg.passage_bands
+    nb, nw = cfg.passage_bands, cfg.word_bands
     wsigs = signatures(
         [w for w, ok in zip(word_sets, has_words, strict=True) if ok], cfg.word_perm, cfg.seed
     )
-    wb = band_hashes(wsigs, cfg.word_bands, cfg.word_rows, first_band=WORD_BAND)
-    nw = cfg.word_bands
-    band_doc = np.concatenate([np.repeat(owner[nonempty], nb), np.repeat(owner[has_words], nw)])
-    band_passage = np.concatenate(
-        [np.repeat(passage_no[nonempty], nb), np.repeat(passage_no[has_words], nw)]
-    )
-    band_id = np.concatenate(
-        [
-            np.tile(np.arange(nb, dtype=np.int16), int(nonempty.sum())),
-            np.tile(np.arange(WORD_BAND, WORD_BAND + nw, dtype=np.int16), int(has_words.sum())),
-        ]
-    )
-    band_hash = np.concatenate([pb.reshape(-1), wb.reshape(-1)])
-    # rows passage by passage (so document by document), as the sketches come
-    index = np.arange(len(flat))
-    order = np.argsort(
-        np.concatenate([np.repeat(index[nonempty], nb), np.repeat(index[has_words], nw)]),
-        kind="stable",
+    # a slot per passage and band, exact bands first: the valid slots, read row by row,
+    # are the rows passage by passage (so document by document), as the sketches come
+    slots = np.zeros((len(flat), nb + nw), dtype=np.int64)
+    slots[nonempty, :nb] = band_hashes(sigs[nonempty], nb, cfg.passage_rows)
+    slots[has_words, nb:] = band_hashes(wsigs, nw, cfg.word_rows, first_band=WORD_BAND)
+    valid = np.zeros((len(flat), nb + nw), dtype=bool)
+    valid[:, :nb] = nonempty[:, None]
+    valid[:, nb:] = has_words[:, None]
+    band_ids = np.concatenate(
+        (np.arange(nb, dtype=np.int16), np.arange(WORD_BAND, WORD_BAND + nw, dtype=np.int16))
     )
     out["passage_bands"] = pa.table(
         {
-            "doc_seq": band_doc[order],
-            "passage_no": band_passage[order],
-            "band_id": band_id[order],
-            "band_hash": band_hash[order],
+            "doc_seq": np.broadcast_to(owner[:, None], valid.shape)[valid],
+            "passage_no": np.broadcast_to(passage_no[:, None], valid.shape)[valid],
+            "band_id": np.broadcast_to(band_ids[None, :], valid.shape)[valid],
+            "band_hash": slots[valid],
         }
     )
     # a document's signature: the minimum over its passages' (the union of their shingles)
@@ -899,6 +923,11 @@ def _passage_candidates(
     When the batch holds every sketched document of its doc_seq range (one run's pending
     documents: the usual case), a shared bucket is a batch key seen twice in the batch or
     once before the range: the earlier keys are probed, not all of them.
+
+    Word-lane buckets that come to hold their word_max_bucket + 1 earliest documents are
+    recorded in common_word_buckets, from the same ranked rows: later documents' rows in
+    them are not stored (`_insert_bands`), so a common word pair is ranked once, not again
+    for every article that carries it.
     """
     lo, hi = min(batch, default=0), max(batch, default=0)
     others = con.execute(
@@ -931,7 +960,7 @@ def _passage_candidates(
             having count(*) > 1
         """
     in_batch = "and m.doc_seq in (select unnest($batch))" if others else ""
-    rows = con.execute(
+    result = con.sql(
         f"""
         with
         new as (
@@ -950,6 +979,14 @@ def _passage_candidates(
             from passage_bands as pb
             semi join shared as s on s.band_hash = pb.band_hash
             where pb.doc_seq <= $hi
+        ),
+        counted as (
+            -- word-lane buckets that now hold their word_max_bucket + 1 earliest documents
+            select band_hash, max(doc_seq) filter (where doc_rank = $word_max_bucket + 1) as head_until,
+            from members
+            where band_id >= $word_band
+            group by band_hash
+            having max(doc_rank) >= $word_max_bucket + 1
         ),
         ranked as (
             -- the batch's rows in shared buckets; a word-lane bucket that held more than
@@ -1006,9 +1043,13 @@ def _passage_candidates(
                     and w_inter >= $word_overlap * w_union then w_inter else 0 end as word_shared,
             from measured
         )
-        select * from final where exact_lane or word_shared > 0 order by all
+        -- one result: the candidates (kind 0), then the counted buckets (kind 1)
+        select 0 as kind, * from final where exact_lane or word_shared > 0
+        union all
+        select 1, band_hash, 0, head_until, 0, false, 0, 0 from counted
+        order by all
         """,
-        {
+        params={
             "batch": batch,
             "lo": lo,
             "hi": hi,
@@ -1024,8 +1065,28 @@ def _passage_candidates(
             "word_min_words": cfg.word_min_words,
             "overlap": cfg.passage_overlap,
         },
-    ).fetchall()
-    return [PassageEdge(*row) for row in rows]
+    ).to_arrow_table()
+    kind = result.column("kind").to_numpy()
+    cut = int(np.searchsorted(kind, 1))
+    edges = result.slice(0, cut).drop(["kind"])
+    counted = (
+        result.slice(cut).select(["doc_new", "doc_old"]).rename_columns(["band_hash", "head_until"])
+    )
+    if counted.num_rows:
+        con.register("_counted", counted)
+        try:
+            with db.transaction(con):
+                con.execute(
+                    """
+                    insert into common_word_buckets
+                    select * from _counted
+                    where band_hash not in (select band_hash from common_word_buckets)
+                    """
+                )
+        finally:
+            con.unregister("_counted")
+    columns = [edges.column(i).to_pylist() for i in range(edges.num_columns)]
+    return [PassageEdge(*row) for row in zip(*columns, strict=True)]
 
 
 def _doc_candidates(

@@ -343,6 +343,30 @@ def test_a_stock_phrase_links_only_the_first_documents_of_its_buckets(tmp_path):
     assert set(order[3:]) & paired  # without the caps the later ones are linked too
 
 
+def test_a_later_document_stores_no_rows_in_a_common_word_bucket(tmp_path):
+    """Once a word-lane bucket holds its word_max_bucket + 1 earliest documents, a later
+    document's row in it would link nothing: it is not stored, and the pairs found are the
+    same as in one run over everything."""
+    _stock_phrase_corpus(tmp_path, 12)
+    files = sorted(tmp_path.glob("*.txt"))
+    cfg = Config(detect=DetectConfig(exact_max_bucket=2, exact_common_hits=17, word_max_bucket=2))
+    one = db.connect(tmp_path / "one.duckdb")
+    _pipeline(one, files, cfg)
+    two = db.connect(tmp_path / "two.duckdb")
+    _pipeline(two, files[:6], cfg)
+    common = two.sql("select count(*) from common_word_buckets").fetchall()[0][0]
+    assert common >= cfg.detect.word_bands  # the stock sentence's word keys, at least
+    stored = two.sql("select count(*) from passage_bands").fetchall()[0][0]
+    _pipeline(two, files[6:], cfg)
+    added = two.sql("select count(*) from passage_bands").fetchall()[0][0] - stored
+    half = one.sql("select count(*) from passage_bands").fetchall()[0][0] - stored
+    assert added <= half - 6 * cfg.detect.word_bands  # not one stock-sentence word row
+    pairs = "select doc_a, doc_b, n_spans from doc_pairs order by all"
+    assert two.sql(pairs).fetchall() == one.sql(pairs).fetchall()
+    one.close()
+    two.close()
+
+
 def test_verify_asks_for_document_shares_only_where_one_small_pair_is_all_the_evidence():
     from pipeline.records import PassageEdge
 
