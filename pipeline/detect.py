@@ -982,11 +982,10 @@ def _passage_candidates(
         ),
         counted as (
             -- word-lane buckets that now hold their word_max_bucket + 1 earliest documents
-            select band_hash, max(doc_seq) filter (where doc_rank = $word_max_bucket + 1) as head_until,
+            -- (their rank hits it: a filter of the ranked rows, not an aggregate)
+            select distinct band_hash, doc_seq as head_until,
             from members
-            where band_id >= $word_band
-            group by band_hash
-            having max(doc_rank) >= $word_max_bucket + 1
+            where band_id >= $word_band and doc_rank = $word_max_bucket + 1
         ),
         ranked as (
             -- the batch's rows in shared buckets; a word-lane bucket that held more than
