@@ -227,13 +227,27 @@ def strip_boilerplate(
                 if to_end and not _thread_follows(s, lines[j : j + 6]):
                     break  # a lone "Comments" line goes; the text after it is no thread
                 tagged = j < len(lines) and bool(_TAG_RE.search(lines[j].text))
-                while j < len(lines) and (
-                    to_end
-                    or (
-                        _is_block_item(lines[j].text)
-                        and (not tagged or _TAG_RE.search(lines[j].text))
-                    )
-                ):
+                while j < len(lines):
+                    if not to_end and not lines[j].text.strip():
+                        # items a blank line apart: headlines, each a whole line
+                        nxt = next(
+                            (k for k in range(j + 1, len(lines)) if lines[k].text.strip()), None
+                        )
+                        if (
+                            nxt is None
+                            or not _is_spaced_item(lines[nxt].text)
+                            or _first_rule(lines[nxt].text.strip(), line_rules, combined)
+                        ):
+                            break  # (a line a rule names, a trailer say, is no headline)
+                        j = nxt
+                    if not (
+                        to_end
+                        or (
+                            _is_block_item(lines[j].text)
+                            and (not tagged or _TAG_RE.search(lines[j].text))
+                        )
+                    ):
+                        break
                     lines[j].kind = lines[j].kind or fam
                     j += 1
                 break
@@ -272,6 +286,22 @@ def _is_block_item(line: str) -> bool:
     return bool(s) and _words(s) <= 30 and not _SENTENCE_END_RE.search(s)
 
 
+def _is_spaced_item(line: str) -> bool:
+    """A teaser-list item printed as its own paragraph: a headline's length."""
+    return _is_block_item(line) and 4 <= _words(line.strip()) <= 20
+
+
+def _heads_the_story(lines: list[_Line], top: list[int]) -> bool:
+    """Evidence that a plain text's first line is its headline when no title is known: it
+    stands alone (a blank line under it) above a paragraph of the story (a sentence)."""
+    first = top[0]
+    alone = first + 1 < len(lines) and not lines[first + 1].text.strip()
+    prose = any(
+        lines[i].n_words() >= 8 or _SENTENCE_END_RE.search(lines[i].text.strip()) for i in top[1:3]
+    )
+    return alone and prose
+
+
 def _mark_top(lines: list[_Line], title: str | None) -> None:
     """Headline (and a standfirst printed twice) at the top: kept as title, not in the text."""
     top = [i for i, ln in enumerate(lines) if ln.text.strip()][:4]
@@ -282,7 +312,7 @@ def _mark_top(lines: list[_Line], title: str | None) -> None:
         for i in top[:2]:  # the headline, sometimes printed twice (kicker + h1)
             if _is_headline(lines[i].text, title):
                 lines[i].kind = "headline"
-    elif _is_label(head, 25) and _words(head) >= 3:
+    elif _is_label(head, 25) and _words(head) >= 3 and _heads_the_story(lines, top):
         lines[top[0]].kind = "headline"
     # a standfirst repeated verbatim further down (teaser text + first paragraph)
     firsts = [lines[i] for i in top[:3] if lines[i].kind is None and lines[i].n_words() >= 8]

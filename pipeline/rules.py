@@ -117,6 +117,13 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r"^.{0,300}\((?:Image|Images|Picture|Pictures|Photo|Photos|Pic|Credit)s?:\s*[^)]{1,60}\)\s*$",
         ),
         Rule("caption", r"^(?:Pictured|PICTURED|FILE PHOTO|File photo)\s*:.{1,300}$"),
+        # a caption without a credit: "Pictured at the scene.", "Photo outside the court"
+        Rule(
+            "caption",
+            r"^(?:Pictured|Photographed|Photo|Picture|Image) (?:at|in|on|during|outside|inside|with|here|above|below|left|right|from|after|before|alongside|near)\b[^.!?]{0,150}[.]?$",
+            20,
+            max_chars=173,
+        ),
         Rule(
             "caption",
             r"^[A-Z][A-Z .,'’-]{2,40}(?:, [A-Z .]{2,30})? - (?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]* \d{1,2}(?:, \d{4})?: .+$",
@@ -448,7 +455,7 @@ BLOCKS: dict[str, tuple[Block, ...]] = {
         Block("teaser", r"^DON[’'`]?T MISS\b.{0,80}$"),
         Block(
             "teaser",
-            r"^(?:MORE FROM|(?:MORE )?MUST[- ]READS?|RELATED STORIES|YOU MAY ALSO LIKE|YOU MIGHT ALSO LIKE|MOST READ|MOST POPULAR|TOP STORIES|TRENDING(?: NOW)?|EDITOR['’]?S PICKS|RECOMMENDED FOR YOU|MORE STORIES|ALSO ON)\b.{0,40}$",
+            r"^(?:MORE FROM|(?:MORE )?MUST[- ]READS?|RELATED STORIES|YOU MAY ALSO LIKE|YOU MIGHT ALSO LIKE|MOST (?:READ|POPULAR|VIEWED|SHARED|COMMENTED|WATCHED)|POPULAR (?:NOW|TODAY|STORIES|ARTICLES)|WHAT['’]?S HOT|TOP STORIES|TRENDING(?: NOW)?|EDITOR['’]?S PICKS|RECOMMENDED FOR YOU|MORE STORIES|ALSO ON)\b.{0,40}$",
         ),
         Block(
             "comments",

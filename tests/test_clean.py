@@ -290,3 +290,41 @@ def test_short_data_lines_at_the_end_are_story_not_navigation(line):
     assert line in out, out
     out = strip_boilerplate(f"{body}\nHome\nSport\nWeather\n").text
     assert out.strip() == body.strip()
+
+
+def test_a_plain_first_line_is_a_headline_only_standing_alone_above_the_story():
+    inline = strip_boilerplate("Ottawa council meets again\nThe council met on Monday to vote.")
+    assert inline.removed == () and inline.text.startswith("Ottawa council meets again")
+    no_story = strip_boilerplate("Opening hours and prices\n\nMonday 9-5\n\nTuesday 9-5")
+    assert "headline" not in {r.kind for r in no_story.removed}
+    alone = strip_boilerplate("Big storm hits the coast\n\nThe storm hit the coast on Monday.")
+    assert [r.kind for r in alone.removed] == ["headline"]
+
+
+def test_captions_without_a_credit_go_and_story_lines_about_photos_stay():
+    text = (
+        "The council voted on Tuesday to build a new harbour wall after the storms.\n\n"
+        "Pictured at the scene.\n\n"
+        "Photo outside the town hall\n\n"
+        "Photos of the suspect were released on Tuesday.\n\n"
+        "The harbour master said the new wall would protect boats."
+    )
+    result = strip_boilerplate(text, title="Harbour wall approved")
+    assert [(r.kind, r.text) for r in result.removed] == [
+        ("caption", "Pictured at the scene.\nPhoto outside the town hall")
+    ]
+    assert "Photos of the suspect were released on Tuesday." in result.text
+
+
+def test_a_most_read_list_goes_whether_its_items_are_lines_or_paragraphs():
+    story = "The council voted on Tuesday to build a new harbour wall after the storms."
+    after = "The harbour master said the new wall would protect boats."
+    items = ["Man rescued from cliff after four hours", "Schools close early as snow arrives"]
+    for heading, sep in (("Most Read", "\n\n"), ("Most viewed stories", "\n")):
+        text = f"{story}\n\n{heading}\n\n" + sep.join(items) + f"\n\n{after}"
+        result = strip_boilerplate(text, title="Harbour wall approved")
+        assert result.text == f"{story}\n\n{after}", heading
+        assert [r.kind for r in result.removed] == ["teaser"]
+    trailer = f"{story}\n\nMost read in UK\n\n(Reporting by Tom Evans; Editing by Ros Russell)"
+    kinds = [r.kind for r in strip_boilerplate(trailer, title="x").removed]
+    assert kinds == ["teaser", "trailer"]  # the trailer under the heading keeps its family
