@@ -293,13 +293,20 @@ def _is_spaced_item(line: str) -> bool:
 
 def _heads_the_story(lines: list[_Line], top: list[int]) -> bool:
     """Evidence that a plain text's first line is its headline when no title is known: it
-    stands alone (a blank line under it) above a paragraph of the story (a sentence)."""
+    stands alone (a blank line under it) or is written in headline capitals, above a
+    paragraph of the story (a sentence)."""
     first = top[0]
     alone = first + 1 < len(lines) and not lines[first + 1].text.strip()
     prose = any(
         lines[i].n_words() >= 8 or _SENTENCE_END_RE.search(lines[i].text.strip()) for i in top[1:3]
     )
-    return alone and prose
+    return (alone or _title_cased(lines[first].text)) and prose
+
+
+def _title_cased(line: str) -> bool:
+    """Headline capitals: most words of four letters or more start with one."""
+    long = [w for w in _WORD_RE.findall(line) if len(w) >= 4 and w[0].isalpha()]
+    return len(long) >= 2 and sum(w[0].isupper() for w in long) >= 0.75 * len(long)
 
 
 def _mark_top(lines: list[_Line], title: str | None) -> None:
