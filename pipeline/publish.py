@@ -19,10 +19,12 @@ import contextlib
 import fcntl
 import logging
 import os
+import shutil
 import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -52,6 +54,23 @@ PUBLIC_TABLES = {
 }
 STORAGE_VERSION = "v1.5.0"  # the oldest DuckDB that opens the public file
 MARKER = "published"  # a table only the public file has
+
+# How a publication brings the previous public file up to date instead of writing every
+# row again: table -> (the column its rows come in groups of, the columns that tell a
+# changed group; a long text is told by its version column). A group whose row count or
+# hash sum differs is replaced; the other tables are small and copied whole.
+SYNCED = {
+    "documents": ("doc_id", ()),
+    "input_sources": ("source", ()),
+    "rejected_inputs": ("rejected_id", ("raw",)),
+    "cleaned": ("doc_id", ("clean_text",)),  # cleaned_at changes with it
+    "removed_spans": ("doc_id", ()),
+    "detected": ("doc_seq", ()),
+    "doc_pairs": ("doc_b", ()),
+    "alignments": ("doc_b", ()),
+    "occurrences": ("doc_seq", ()),
+}
+REWRITE_AFTER = 86_400.0  # seconds: a file updated in place is written afresh once a day
 
 
 def work_path(public: Path) -> Path:
@@ -145,33 +164,32 @@ class Published:
 
 
 def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str | None) -> Published:
-    """Copy the public tables of the working store `con` into a new file, create the views
-    there and put it in place of `public` atomically. Call with the run lock held."""
+    """Put a new public file in place of `public` atomically (write, fsync, rename), holding
+    the public tables of the working store `con` and the views. Call with the run lock held.
+
+    The new file starts as a copy of the previous one, brought up to date group by group
+    (`SYNCED`): a run that adds 1,000 articles to 100,000 rewrites what changed, not the
+    whole store. A missing or foreign previous file, another schema version, a day since
+    the file was last written afresh, or any failure of the update: the file is written
+    afresh instead.
+    """
     start = time.perf_counter()
     for stale in public.parent.glob(f".{public.name}.publish-*"):
         stale.unlink(missing_ok=True)  # left by a run killed while publishing
     tmp = public.with_name(f".{public.name}.publish-{os.getpid()}")
-    alias = "newsdedup_public"
     try:
-        quoted = str(tmp).replace("'", "''")
-        con.execute(f"attach '{quoted}' as {alias} (storage_version '{STORAGE_VERSION}')")
+        rewritten = _updatable(con, public)
         try:
-            for table, select in PUBLIC_TABLES.items():
-                con.execute(f"create table {alias}.main.{table} as {select}")
-            con.execute(
-                f"create table {alias}.main.{MARKER} as select current_timestamp as published_at, "
-                "?::varchar as run_id",
-                [run_id],
-            )
-        finally:
-            con.execute(f"detach {alias}")
-        # the views, in the new file's own catalog (they name main.<table>)
-        pub = duckdb.connect(str(tmp))
-        try:
-            db.create_views(pub)
-            pub.execute("checkpoint")
-        finally:
-            pub.close()
+            if rewritten is None:
+                raise _Rewrite
+            shutil.copyfile(public, tmp)
+            _write(con, tmp, run_id, rewritten)
+        except (_Rewrite, duckdb.Error, OSError) as exc:
+            if not isinstance(exc, _Rewrite):
+                log.info("%s: written afresh (the update in place failed: %s)", public, exc)
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+            _write(con, tmp, run_id, None)
         _fsync(tmp)
         os.replace(tmp, public)
         _fsync(public.parent)
@@ -181,6 +199,108 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str | None) ->
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
     return Published(public, time.perf_counter() - start, public.stat().st_size)
+
+
+class _Rewrite(Exception):
+    """The previous public file cannot be updated in place."""
+
+
+def _updatable(con: duckdb.DuckDBPyConnection, public: Path) -> datetime | None:
+    """When the previous public file was last written afresh, if it can be updated in place
+    (ours, the working store's schema version, written afresh within REWRITE_AFTER)."""
+    if not public.is_file():
+        return None
+    try:
+        old = duckdb.connect(str(public), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        tables = {r[0] for r in old.execute("select table_name from duckdb_tables()").fetchall()}
+        if MARKER not in tables:
+            return None
+        columns = {r[0] for r in old.execute(f"describe {MARKER}").fetchall()}
+        if "rewritten_at" not in columns:
+            return None
+        version = old.execute("select max(version) from schema_migrations").fetchall()[0][0]
+        rewritten = old.execute(f"select max(rewritten_at) from {MARKER}").fetchall()[0][0]
+    except duckdb.Error:
+        return None
+    finally:
+        old.close()
+    ours = con.execute("select max(version) from schema_migrations").fetchall()[0][0]
+    if version != ours or rewritten is None:
+        return None
+    if (datetime.now() - rewritten).total_seconds() > REWRITE_AFTER:
+        return None
+    return rewritten
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection, tmp: Path, run_id: str | None, rewritten: datetime | None
+) -> None:
+    """Fill `tmp`: afresh (rewritten None), or update the copy of the previous file in it."""
+    alias = "newsdedup_public"
+    quoted = str(tmp).replace("'", "''")
+    how = "" if rewritten is not None else f" (storage_version '{STORAGE_VERSION}')"
+    con.execute(f"attach '{quoted}' as {alias}{how}")
+    try:
+        for table, select in PUBLIC_TABLES.items():
+            if rewritten is not None and table in SYNCED:
+                _sync(con, alias, table, select)
+                continue
+            if rewritten is not None:
+                con.execute(f"drop table {alias}.main.{table}")
+            con.execute(f"create table {alias}.main.{table} as {select}")
+        if rewritten is not None:
+            con.execute(f"drop table {alias}.main.{MARKER}")
+        con.execute(
+            f"create table {alias}.main.{MARKER} as select current_timestamp as published_at, "
+            "?::varchar as run_id, ?::timestamp as rewritten_at",
+            [run_id, rewritten or datetime.now()],
+        )
+    finally:
+        con.execute(f"detach {alias}")
+    # the views, in the new file's own catalog (they name main.<table>)
+    pub = duckdb.connect(str(tmp))
+    try:
+        db.create_views(pub)
+        pub.execute("checkpoint")
+    finally:
+        pub.close()
+
+
+def _sync(con: duckdb.DuckDBPyConnection, alias: str, table: str, select: str) -> None:
+    """Replace the groups of `table` in the attached public file whose rows differ from the
+    working store's (by row count and the sum of the rows' hashes)."""
+    key, skip = SYNCED[table]
+    columns = [
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where database_name = ? "
+            "and table_name = ? order by column_index",
+            [alias, table],
+        ).fetchall()
+        if r[0] not in skip
+    ]
+    told = f"count(*) as n, sum(hash({', '.join(columns)})) as h"
+    con.execute(
+        f"""
+        create or replace temp table _changed as
+        select coalesce(w.k, p.k) as k
+        from (select {key} as k, {told} from ({select}) group by 1) as w
+        full outer join (select {key} as k, {told} from {alias}.main.{table} group by 1) as p
+            on p.k = w.k
+        where w.n is distinct from p.n or w.h is distinct from p.h
+        """
+    )
+    try:
+        con.execute(f"delete from {alias}.main.{table} where {key} in (select k from _changed)")
+        con.execute(
+            f"insert into {alias}.main.{table} by name "
+            f"select * from ({select}) where {key} in (select k from _changed)"
+        )
+    finally:
+        con.execute("drop table _changed")
 
 
 def _fsync(path: Path) -> None:

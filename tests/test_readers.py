@@ -174,6 +174,39 @@ def test_the_public_file_holds_the_working_stores_public_rows(corpus, tmp_path):
         public.close()
 
 
+def _public_matches_work(path: Path) -> None:
+    work = duckdb.connect(str(work_path(path)), read_only=True)
+    public = duckdb.connect(str(path), read_only=True)
+    try:
+        for table, select in PUBLIC_TABLES.items():
+            got = sorted(public.sql(f"select * from {table}").fetchall(), key=repr)
+            assert got == sorted(work.sql(select).fetchall(), key=repr), table
+    finally:
+        work.close()
+        public.close()
+
+
+def test_later_runs_update_the_public_file_in_place_to_the_same_rows(corpus, seeds, tmp_path):
+    path = tmp_path / "news.duckdb"
+    assert cli("run", corpus, "--db", path)[0] == 0
+    marker = "select rewritten_at from published"
+    first = duckdb.connect(str(path), read_only=True).sql(marker).fetchall()
+    # new documents, then every detection row dropped and made again
+    for args in (("run", seeds), ("detect", "--redo")):
+        assert cli(*args, "--db", path)[0] == 0
+        _public_matches_work(path)
+        con = duckdb.connect(str(path), read_only=True)
+        assert con.sql(marker).fetchall() == first  # updated in place, not written afresh
+        con.close()
+    proc = subprocess.run(
+        [DUCKDB_CLI, "-readonly", "-csv", str(path), "-c", "select count(*) from shared_passages"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0 and int(proc.stdout.splitlines()[1]) > 0, proc.stderr
+
+
 def test_duckdb_cli_1_5_runs_every_public_view(seeds, tmp_path):
     assert DUCKDB_CLI.exists(), "duckdb-cli (the dev extra) is not installed"
     version = subprocess.run([DUCKDB_CLI, "--version"], capture_output=True, text=True)
