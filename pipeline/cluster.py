@@ -55,26 +55,6 @@ def merge_intervals(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out]
 
 
-def affected_docs(con: duckdb.DuckDBPyConnection, touched: set[int]) -> set[int]:
-    """touched docs plus every doc sharing a cluster with them, to a fixed point."""
-    docs = set(touched)
-    while True:
-        rows = con.execute(
-            """
-            with hit as (
-                select distinct cluster_id from occurrences where doc_seq in (select unnest($d))
-            )
-            select distinct o.doc_seq from occurrences as o semi join hit as h
-                on h.cluster_id = o.cluster_id
-            """,
-            {"d": sorted(docs)},
-        ).fetchall()
-        more = {r[0] for r in rows} - docs
-        if not more:
-            return docs
-        docs |= more
-
-
 def same_text_components(
     spans: list[tuple[int, int, int, int, int, int]],
 ) -> tuple[list[tuple[int, int, int]], _UnionFind]:
@@ -130,22 +110,50 @@ def rebuild(
     else:
         if not touched:
             return 0
-        docs = sorted(affected_docs(con, touched))
+        t = {"t": sorted(touched)}
+        # the clusters in the touched documents; their spans are those of the touched
+        # documents and those inside their occurrences (the same text: reworded stretches
+        # are not clustered)
+        con.execute(
+            """
+            create or replace temp table _hit as
+            select distinct cluster_id from occurrences where doc_seq in (select unnest($t))
+            """,
+            t,
+        )
         rows = con.execute(
             """
-            select doc_a, doc_b, a_start, a_end, b_start, b_end from alignments
-            where (doc_a in (select unnest($d)) or doc_b in (select unnest($d)))
-                and lane = 'exact'  -- the same text; reworded stretches are not clustered
+            with occ as (
+                select o.doc_seq, o.start_char, o.end_char
+                from occurrences as o semi join _hit as h on h.cluster_id = o.cluster_id
+            )
+            select a.doc_a, a.doc_b, a.a_start, a.a_end, a.b_start, a.b_end
+            from alignments as a
+            where a.lane = 'exact' and (
+                a.doc_a in (select unnest($t)) or a.doc_b in (select unnest($t))
+                or exists (
+                    select 1 from occ
+                    where occ.doc_seq = a.doc_a
+                        and occ.start_char <= a.a_start and a.a_end <= occ.end_char
+                )
+            )
             """,
-            {"d": docs},
+            t,
         ).fetchall()
-        con.execute("delete from occurrences where doc_seq in (select unnest($d))", {"d": docs})
+        con.execute("delete from occurrences where cluster_id in (select cluster_id from _hit)")
+        con.execute("drop table _hit")
     nodes, uf = same_text_components(rows)
     # a cluster's occurrence in a document: the union of its ranges there
     groups: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
     for x, (doc, s, e) in enumerate(nodes):
         groups[uf.find(x)][doc].append((s, e))
-    doc_set = {d for d, _, _ in nodes}
+    if touched is not None:
+        # a cluster is rebuilt where it meets a touched document; the other components
+        # are parts of clusters elsewhere (a sentence inside a rebuilt stretch), kept as stored
+        groups = {
+            root: per_doc for root, per_doc in groups.items() if any(d in touched for d in per_doc)
+        }
+    doc_set = {d for per_doc in groups.values() for d in per_doc}
     known = known_texts or {}
     texts = {d: known[d] for d in doc_set if d in known}
     missing = [d for d in doc_set if d not in known]

@@ -223,6 +223,16 @@ def test_incremental_cluster_rebuild_equals_full_rebuild(con, tmp_path):
     assert con.sql(q).fetchall() == incremental
     total = con.sql("select count(distinct cluster_id) from occurrences").fetchall()[0][0]
     assert result.counts["clusters"] < total
+    # dropping documents' spans splits clusters: rebuilt where they met, still a full rebuild's
+    busy = con.sql(
+        "select doc_a from alignments group by 1 order by count(*) desc, 1 limit 2"
+    ).fetchall()
+    with db.transaction(con):
+        detect.forget(con, [d for (d,) in busy])
+    after = con.sql(q).fetchall()
+    assert after != incremental
+    cluster.rebuild(con)
+    assert con.sql(q).fetchall() == after
 
 
 def test_explain_shows_scores_and_spans_side_by_side(seeds_db, seeds_con):
