@@ -381,12 +381,12 @@ def run(
 ) -> StageResult:
     """Find reuse for every cleaned document not yet processed, against everything stored.
 
-    Three steps: (1) passages, bands and signatures of the pending documents are stored, a
-    transaction per batch; (2) one band join finds the candidates of up to `join_docs`
-    pending documents at once (each join probes every stored key, so fewer joins cost
-    less; a document's candidates are the same whichever join finds them); (3) batch by
-    batch, candidates are verified and aligned on the pool while the previous batch's
-    pairs, spans and clusters are stored, and the batch is marked detected.
+    Three steps for each group of up to `join_docs` pending documents: (1) their passages,
+    bands and signatures are stored, a transaction per batch; (2) one band join finds
+    their candidates (each join probes every stored key, so fewer joins cost less; a
+    document's candidates are the same whichever join finds them); (3) batch by batch,
+    candidates are verified and aligned on the pool while the previous batch's pairs,
+    spans and clusters are stored, and the batch is marked detected.
     """
     dcfg = cfg.detect
     result = StageResult("detect")
@@ -412,9 +412,12 @@ def run(
     seqs = [r[0] for r in pending]
     pool = Sized(executor, dcfg.workers, dcfg.pool_min_docs)
     try:
-        _store_sketches(con, seqs, dcfg, pid, pool, result)
+        # group by group: a group's rows in word-lane buckets that earlier groups made
+        # common are never stored, so its band join does not rank those buckets again
         for g in range(0, len(seqs), dcfg.join_docs):
-            _detect_group(con, seqs[g : g + dcfg.join_docs], dcfg, pool, result, run_id)
+            group = seqs[g : g + dcfg.join_docs]
+            _store_sketches(con, group, dcfg, pid, pool, result)
+            _detect_group(con, group, dcfg, pool, result, run_id)
     finally:
         pool.close()
     return result
