@@ -233,6 +233,9 @@ def planted_found(db_path: Path, planted: dict[str, tuple[str, str]]) -> dict[st
     return out
 
 
+LOG: Path | None = None  # --log: the runs' whole -v logs are appended here
+
+
 def run_pipeline(db_path: Path, folder: Path, label: str, n: int) -> float:
     """The real ``newsdedup run`` in one process, as a scheduled job calls it; prints each
     stage's line of its -v log (seconds, steps, peak RSS so far, database size) and
@@ -249,6 +252,9 @@ def run_pipeline(db_path: Path, folder: Path, label: str, n: int) -> float:
     busy = _busy_share(before, _cpu_ticks())
     if proc.returncode not in (0, 3):
         raise SystemExit(f"run failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
+    if LOG is not None:
+        with LOG.open("a", encoding="utf-8") as f:
+            f.write(f"== {label}\n{proc.stderr}")
     for line in proc.stderr.splitlines():
         m = _STAGE_LOG.search(line)
         if m:
@@ -340,7 +346,10 @@ def main() -> None:
     parser.add_argument(
         "--text", choices=("markov", "zipf"), default="markov", help="how article text is made"
     )
+    parser.add_argument("--log", type=Path, help="append the runs' -v logs to this file")
     args = parser.parse_args()
+    global LOG
+    LOG = args.log
     work = args.keep or Path(tempfile.mkdtemp(prefix="newsdedup-bench-"))
     if args.keep and work.exists():
         shutil.rmtree(work)
