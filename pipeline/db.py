@@ -228,15 +228,20 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def insert_arrow(
-    con: duckdb.DuckDBPyConnection, table: str, batch: pa.Table, select: str = "*"
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    batch: pa.Table,
+    select: str = "*",
+    join: str = "",
 ) -> None:
-    """insert into table select ... from an Arrow batch (one crossing, not row by row)."""
+    """insert into table select ... from an Arrow batch (one crossing, not row by row);
+    `join` follows the batch in the from clause (`as b anti join ...`)."""
     name = f"_batch_{table}"
     con.register(name, batch)
     try:
         # by name: tables gain columns in later migrations (their defaults fill the rest)
         how = "by name " if select == "*" else ""
-        con.execute(f"insert into {table} {how}select {select} from {name}")
+        con.execute(f"insert into {table} {how}select {select} from {name} {join}")
     finally:
         con.unregister(name)
 

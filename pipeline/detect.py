@@ -460,10 +460,10 @@ def _store_sketches(
         with result.timed("store_bands"), db.transaction(con):
             for table in parts[0]:
                 rows = pa.concat_tables([p[table] for p in parts])
-                if table == "passage_bands" and common:
-                    _insert_bands(con, rows)
-                else:
-                    db.insert_arrow(con, table, rows)
+                # a row in a word-lane bucket already common would rank past
+                # word_max_bucket and never link: it is not stored
+                skip = table == "passage_bands" and common
+                db.insert_arrow(con, table, rows, join=_NOT_COMMON if skip else "")
         meter.advance(len(batches[i]))
     meter.close()
     if len(batches) > 1:
@@ -472,22 +472,10 @@ def _store_sketches(
             con.execute("checkpoint")
 
 
-def _insert_bands(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
-    """Store passage_bands rows but those of word-lane buckets already common (`common_word_buckets`):
-    such a row would rank past word_max_bucket and never link."""
-    con.register("_batch_bands", rows)
-    try:
-        con.execute(
-            f"""
-            insert into passage_bands by name
-            select b.* from _batch_bands as b
-            anti join common_word_buckets as c
-                on c.band_hash = b.band_hash and b.doc_seq > c.head_until
-                and b.band_id >= {WORD_BAND}
-            """
-        )
-    finally:
-        con.unregister("_batch_bands")
+_NOT_COMMON = f"""
+    as b anti join common_word_buckets as c
+        on c.band_hash = b.band_hash and b.doc_seq > c.head_until and b.band_id >= {WORD_BAND}
+"""
 
 
 def _detect_group(
@@ -929,7 +917,7 @@ def _passage_candidates(
 
     Word-lane buckets that come to hold their word_max_bucket + 1 earliest documents are
     recorded in common_word_buckets, from the same ranked rows: later documents' rows in
-    them are not stored (`_insert_bands`), so a common word pair is ranked once, not again
+    them are not stored (`_store_sketches`), so a common word pair is ranked once, not again
     for every article that carries it.
     """
     lo, hi = min(batch, default=0), max(batch, default=0)
