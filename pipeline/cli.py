@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import resource
-import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -18,7 +17,18 @@ from typing import Annotated
 import duckdb
 import typer
 
-from pipeline import clean, db, detect, explain, html_report, ingest, progress, publish, report
+from pipeline import (
+    clean,
+    db,
+    detect,
+    errors,
+    explain,
+    html_report,
+    ingest,
+    progress,
+    publish,
+    report,
+)
 from pipeline.config import Config
 from pipeline.errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, PipelineError
 from pipeline.records import StageResult
@@ -101,31 +111,39 @@ def _err(msg: str) -> None:
 def _errors() -> Iterator[None]:
     """Turn every expected failure into one line on stderr and an exit code."""
     try:
-        yield
-    except PipelineError as exc:
+        with errors.stoppable():
+            yield
+    except typer.Exit:
+        raise
+    except (KeyboardInterrupt, Exception) as exc:
+        if isinstance(exc, KeyboardInterrupt) or errors.stopping():
+            _err(
+                f"interrupted by {errors.stopped_by()}: committed work is kept; the next run goes on"
+            )
+            raise typer.Exit(128 + errors.stop_signal()) from None
+        _fail(exc)
+
+
+def _fail(exc: Exception) -> None:
+    """The one line and the exit code for an error that no stop signal caused."""
+    if isinstance(exc, PipelineError):
         _err(f"error: {exc}")
         raise typer.Exit(exc.exit_code) from None
-    except duckdb.Error as exc:
+    if isinstance(exc, duckdb.Error):
         translated = db.translate_error(None, exc)
         _err(f"error: {translated}")
         raise typer.Exit(translated.exit_code) from None
-    except BrokenPipeError:  # `newsdedup report | head`: the reader has what it wanted
+    if isinstance(exc, BrokenPipeError):  # `newsdedup report | head`: the reader has it all
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(EXIT_OK) from None
-    except OSError as exc:
+    if isinstance(exc, OSError):
         _err(f"error: {exc.filename or ''}: {exc.strerror or exc}".replace(": : ", ": "))
         raise typer.Exit(EXIT_FAILED) from None
-    except KeyboardInterrupt:
-        signum = publish.STOPPED[-1] if publish.STOPPED else signal.SIGINT
-        _err(f"interrupted by {publish.stopped_by()}: committed work is kept; the next run goes on")
-        raise typer.Exit(128 + signum) from None
-    except typer.Exit:
-        raise
-    except Exception as exc:  # a bug: still one line, the traceback only with --verbose
-        logging.getLogger(__name__).info("traceback", exc_info=True)
-        _err(f"error: internal: {type(exc).__name__}: {exc} (run with -v for the traceback)")
-        raise typer.Exit(EXIT_FAILED) from None
+    # a bug: still one line, the traceback only with --verbose
+    logging.getLogger(__name__).info("traceback", exc_info=exc)
+    _err(f"error: internal: {type(exc).__name__}: {exc} (run with -v for the traceback)")
+    raise typer.Exit(EXIT_FAILED) from None
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -526,7 +544,7 @@ def status_cmd(
 
 def main() -> None:
     progress.enable()
-    for signum in publish.SIGNALS:
-        signal.signal(signum, publish.on_signal)
+    if not errors.SIGNALS_HANDLED:
+        errors.handle_stop_signals()
     app(args=_global_first(sys.argv[1:]), prog_name="newsdedup")
     raise SystemExit(EXIT_OK)

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from pipeline import db, markup, progress, sources
 from pipeline.config import Config
+from pipeline.errors import stopping
 from pipeline.records import InputMeta, RawDocument, Rejection, SourceRecord, StageResult
 
 log = logging.getLogger(__name__)
@@ -654,6 +655,8 @@ def run(
         except (duckdb.Error, MemoryError):
             raise
         except Exception as exc:  # a reader bug on one input must not stop the batch
+            if stopping():  # the stop signal, turned into another error inside a query
+                raise
             log.info("%s: unexpected error while reading", path, exc_info=True)  # -v only
             _reject(result, path, f"cannot read: unexpected {type(exc).__name__}: {exc}")
     flush()

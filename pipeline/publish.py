@@ -20,7 +20,6 @@ import fcntl
 import logging
 import os
 import shutil
-import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline import db
-from pipeline.errors import DatabaseBusy, DatabaseError
+from pipeline.errors import DatabaseBusy, DatabaseError, on_stop, stopped_by, stopping
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +184,8 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str | None) ->
             shutil.copyfile(public, tmp)
             _write(con, tmp, run_id, rewritten)
         except (_Rewrite, duckdb.Error, OSError) as exc:
+            if stopping():
+                raise
             if not isinstance(exc, _Rewrite):
                 log.info("%s: written afresh (the update in place failed: %s)", public, exc)
             for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
@@ -363,17 +364,20 @@ def session(
         publisher = Publisher(con, public, run_id, every)
         db.after_commit(con, publisher.maybe)
         try:
-            yield con, run_id, counts
-        except KeyboardInterrupt:  # the committed batches stay
+            with on_stop(con.interrupt):
+                yield con, run_id, counts
+        except BaseException as exc:  # the committed batches stay
             db.after_commit(con, None)
             with contextlib.suppress(duckdb.Error):
-                db.finish_run(con, run_id, "interrupted", counts, f"interrupted by {stopped_by()}")
-            raise
-        except BaseException as exc:
-            db.after_commit(con, None)
+                con.rollback()  # a statement the stop cut short may have left one open
             with contextlib.suppress(duckdb.Error):
-                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                db.finish_run(con, run_id, "failed", counts, first)
+                if isinstance(exc, KeyboardInterrupt) or stopping():
+                    db.finish_run(
+                        con, run_id, "interrupted", counts, f"interrupted by {stopped_by()}"
+                    )
+                else:
+                    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                    db.finish_run(con, run_id, "failed", counts, first)
             raise
         else:
             db.after_commit(con, None)
@@ -382,20 +386,6 @@ def session(
         finally:
             db.after_commit(con, None)
             con.close()
-
-
-SIGNALS: dict[int, str] = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
-STOPPED: list[int] = []  # the signal that stopped this process, if any
-
-
-def on_signal(signum: int, _frame: object) -> None:
-    """SIGINT / SIGTERM handler: stop the run as Ctrl-C does (see session)."""
-    STOPPED.append(signum)
-    raise KeyboardInterrupt
-
-
-def stopped_by() -> str:
-    return SIGNALS.get(STOPPED[-1], "signal") if STOPPED else "SIGINT"
 
 
 @contextlib.contextmanager

@@ -256,6 +256,43 @@ def test_sigterm_mid_run_stops_within_10_s_and_the_next_run_finishes_the_work(
     assert snapshot(path) == reference
 
 
+LONG_QUERY = """
+import sys
+from pathlib import Path
+from pipeline import errors, publish
+errors.handle_stop_signals()
+try:
+    with errors.stoppable(), publish.session(Path(sys.argv[1]), "test", []) as (con, _, _):
+        print("ready", flush=True)
+        con.execute("select count(*) from range(20000000000) t(i) where i % 7 = 3").fetchall()
+except KeyboardInterrupt:
+    sys.exit(128 + errors.stop_signal())
+"""
+
+
+def test_sigterm_inside_a_long_duckdb_query_stops_it_at_once_and_books_the_run_interrupted(
+    tmp_path,
+):
+    """Python runs a signal handler only between bytecodes: without the wakeup thread that
+    interrupts the query, this one would run for minutes; and DuckDB reports the stop as
+    its own error, which must still end the run 'interrupted', not 'failed'."""
+    path = tmp_path / "news.duckdb"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LONG_QUERY, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline() == "ready\n"
+    time.sleep(0.5)  # inside the query
+    start = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    took = time.monotonic() - start
+    assert proc.returncode == 128 + signal.SIGTERM and took < 3, (proc.returncode, took)
+    con = duckdb.connect(str(work_path(path)), read_only=True)
+    status = con.sql("select status, error from runs").fetchall()
+    con.close()
+    assert status == [("interrupted", "interrupted by SIGTERM")], status
+
+
 def test_sigkill_of_the_main_process_leaves_no_worker_after_15_s(corpus, tmp_path):
     path = tmp_path / "news.duckdb"
     proc, workers = _start_with_workers(corpus, path, _env())
