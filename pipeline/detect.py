@@ -446,24 +446,25 @@ def _store_sketches(
             return lambda: [_sketch_chunk(items, cfg, pid)]
         return pool.executor.map(_sketch_chunk, _split(items, pool.workers * 4), cfg, pid)
 
-    # two batches queued on the pool ahead of the one being stored: the workers never
-    # wait for the parent's inserts
+    # one batch queued on the pool ahead of the one being stored: the workers seldom wait
+    # for the parent's inserts, and the rows held at once stay two batches' worth
     common = bool(con.execute("select count(*) from common_word_buckets").fetchall()[0][0])
-    queued = collections.deque(start(b) for b in batches[:2])
+    queued = collections.deque(start(b) for b in batches[:AHEAD])
     meter = progress.meter("detect: sketch", len(todo))
     for i in range(len(batches)):
         wait = queued.popleft()
-        if i + 2 < len(batches):
-            queued.append(start(batches[i + 2]))
+        if i + AHEAD < len(batches):
+            queued.append(start(batches[i + AHEAD]))
         with result.timed("sketch"):
             parts = wait()
         with result.timed("store_bands"), db.transaction(con):
-            for table in parts[0]:
-                rows = pa.concat_tables([p[table] for p in parts])
+            for table in list(parts[0]):
                 # a row in a word-lane bucket already common would rank past
                 # word_max_bucket and never link: it is not stored
                 skip = table == "passage_bands" and common
-                db.insert_arrow(con, table, rows, join=_NOT_COMMON if skip else "")
+                for part in parts:  # part by part: no concatenated copy of the batch
+                    db.insert_arrow(con, table, part.pop(table), join=_NOT_COMMON if skip else "")
+        del parts
         meter.advance(len(batches[i]))
     meter.close()
     if len(batches) > 1:
@@ -471,6 +472,8 @@ def _store_sketches(
         with result.timed("checkpoint"):
             con.execute("checkpoint")
 
+
+AHEAD = 1  # sketched batches queued on the pool while one is stored
 
 _NOT_COMMON = f"""
     as b anti join common_word_buckets as c
