@@ -506,13 +506,12 @@ def _detect_group(
     for (old, new), via in sorted(verified.items()):
         by_new.setdefault(new, ([], [], []))[2].append((old, new, "+".join(sorted(via))))
     batches = [group[i : i + cfg.batch_docs] for i in range(0, len(group), cfg.batch_docs)]
-    # the texts of every document of a verified pair, read in one pass (partners lie all
-    # over the store: a read per batch would scan every clean text each time)
     with result.timed("read"):
-        involved = sorted({d for pair in verified for d in pair})
-        texts = _texts(con, involved)
-        counts = _passage_counts(con, involved)
-        clean_texts = {d: t for d, (_, t) in texts.items()}
+        _stage_docs(con, sorted({d for pair in verified for d in pair}))
+    # the documents of the batches in flight (this one and the next), read from the stage
+    texts: dict[int, tuple[str, str]] = {}
+    counts: dict[int, list[int]] = {}
+    docs_of: list[set[int]] = []
 
     def job(pairs: list[tuple[int, int, str]]) -> _AlignJob:
         docs = {d for old, new, _ in pairs for d in (old, new)}
@@ -521,7 +520,11 @@ def _detect_group(
         )
 
     def start(batch: list[int]) -> Callable[[], list]:
-        whole = job([p for n in batch if n in by_new for p in by_new[n][2]])
+        pairs = [p for n in batch if n in by_new for p in by_new[n][2]]
+        docs_of.append({d for old, new, _ in pairs for d in (old, new)})
+        with result.timed("read"):
+            _read_staged(con, docs_of[-1] - texts.keys(), texts, counts)
+        whole = job(pairs)
         if not pool.pays(len(whole.texts)):
             return lambda: [_align_job(whole, cfg)]
         # parts by earlier document: a batch's pairs reach back to documents all over the
@@ -550,6 +553,7 @@ def _detect_group(
         with result.timed("store"), db.transaction(con):
             _store_results(con, batch, pair_rows, span_rows, p_edges, d_edges, run_id)
             touched = {d for a, b, *_ in span_rows for d in (a, b)}
+            clean_texts = {d: texts[d][1] for d in touched}
             clusters = cluster.rebuild(con, touched, clean_texts) if touched else 0
         meter.advance(len(batch))
         result.add("documents", len(batch))
@@ -569,7 +573,11 @@ def _detect_group(
         )
         if touched:
             result.add("clusters", clusters)
+        for d in docs_of[i] - (docs_of[i + 1] if i + 1 < len(docs_of) else set()):
+            texts.pop(d)
+            counts.pop(d, None)
     meter.close()
+    con.execute("drop table if exists _align_docs")
 
 
 def _texts(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> dict[int, tuple[str, str]]:
@@ -589,20 +597,49 @@ def _texts(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> dict[int, tup
     return {seq: (outlet, text) for seq, outlet, text in rows}
 
 
-def _passage_counts(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> dict[int, list[int]]:
-    """doc_seq -> the word counts of its stored passages, in order."""
-    if not seqs:
-        return {}
-    rows = con.execute(
+def _stage_docs(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> None:
+    """The outlet, clean text and passage word counts of every document of a group's
+    verified pairs, copied in one pass to a temporary table that the batches read theirs
+    from: partners lie all over the store (a read per batch from the store would scan
+    every clean text each time), and tens of thousands of texts then wait in DuckDB's
+    memory, which spills to disk, not in Python's."""
+    con.execute(
         """
-        select doc_seq, list(n_words order by passage_no)
-        from passages
-        where doc_seq between $lo and $hi and doc_seq in (select unnest($seqs))
-        group by doc_seq
+        create or replace temp table _align_docs as
+        select d.doc_seq, d.outlet, c.clean_text, p.counts
+        from documents as d
+        inner join cleaned as c on c.doc_id = d.doc_id
+        left join (
+            select doc_seq, list(n_words order by passage_no) as counts
+            from passages
+            where doc_seq between $lo and $hi and doc_seq in (select unnest($seqs))
+            group by doc_seq
+        ) as p on p.doc_seq = d.doc_seq
+        where d.doc_seq between $lo and $hi and d.doc_seq in (select unnest($seqs))
         """,
-        {"seqs": list(seqs), "lo": min(seqs), "hi": max(seqs)},
+        {"seqs": list(seqs), "lo": min(seqs, default=0), "hi": max(seqs, default=0)},
+    )
+
+
+def _read_staged(
+    con: duckdb.DuckDBPyConnection,
+    seqs: set[int],
+    texts: dict[int, tuple[str, str]],
+    counts: dict[int, list[int]],
+) -> None:
+    """Add these staged documents' (outlet, clean text) to texts and passage word counts
+    to counts (see _stage_docs)."""
+    if not seqs:
+        return
+    rows = con.execute(
+        "select doc_seq, outlet, clean_text, counts from _align_docs"
+        " where doc_seq in (select unnest($seqs))",
+        {"seqs": list(seqs)},
     ).fetchall()
-    return dict(rows)
+    for seq, outlet, text, n_words in rows:
+        texts[seq] = (outlet, text)
+        if n_words is not None:
+            counts[seq] = n_words
 
 
 def coverages(spans: Sequence[Span], n_words_a: int, n_words_b: int) -> tuple[float, float]:
