@@ -94,9 +94,9 @@ CHECKPOINT_WAL = "512MB"
 
 
 def _memory_limit() -> str:
-    """DuckDB's memory limit: NEWSDEDUP_MEMORY_LIMIT, default 512MB. Past it, DuckDB spills
+    """DuckDB's memory limit: NEWSDEDUP_MEMORY_LIMIT, default 384MB. Past it, DuckDB spills
     joins and aggregates to disk instead of growing (its own default is 80% of RAM)."""
-    value = os.environ.get("NEWSDEDUP_MEMORY_LIMIT", "512MB").strip()
+    value = os.environ.get("NEWSDEDUP_MEMORY_LIMIT", "384MB").strip()
     if not re.fullmatch(r"\d+(?:\.\d+)?\s*[KMGT]i?B", value, re.I):
         raise DatabaseError(f"NEWSDEDUP_MEMORY_LIMIT={value!r}: expected a size such as 1GB")
     return value

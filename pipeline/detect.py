@@ -991,8 +991,11 @@ def _passage_candidates(
             having count(*) > 1
         """
     in_batch = "and m.doc_seq in (select unnest($batch))" if others else ""
-    result = con.sql(
+    # the result waits in a temporary table: the counted buckets go from it straight into
+    # common_word_buckets (millions of rows at 100,000 articles, never read into Python)
+    con.execute(
         f"""
+        create or replace temp table _band_join as
         with
         new as (
             select band_hash, band_id, doc_seq, passage_no
@@ -1073,13 +1076,12 @@ def _passage_candidates(
                     and w_inter >= $word_overlap * w_union then w_inter else 0 end as word_shared,
             from measured
         )
-        -- one result: the candidates (kind 0), then the counted buckets (kind 1)
+        -- one result: the candidates (kind 0) and the counted buckets (kind 1)
         select 0 as kind, * from final where exact_lane or word_shared > 0
         union all
         select 1, band_hash, 0, head_until, 0, false, 0, 0 from counted
-        order by all
         """,
-        params={
+        parameters={
             "batch": batch,
             "lo": lo,
             "hi": hi,
@@ -1095,28 +1097,25 @@ def _passage_candidates(
             "word_min_words": cfg.word_min_words,
             "overlap": cfg.passage_overlap,
         },
-    ).to_arrow_table()
-    kind = result.column("kind").to_numpy()
-    cut = int(np.searchsorted(kind, 1))
-    edges = result.slice(0, cut).drop(["kind"])
-    counted = (
-        result.slice(cut).select(["doc_new", "doc_old"]).rename_columns(["band_hash", "head_until"])
     )
-    if counted.num_rows:
-        con.register("_counted", counted)
-        try:
-            with db.transaction(con):
-                con.execute(
-                    """
-                    insert into common_word_buckets
-                    select * from _counted
-                    where band_hash not in (select band_hash from common_word_buckets)
-                    """
-                )
-        finally:
-            con.unregister("_counted")
-    columns = [edges.column(i).to_pylist() for i in range(edges.num_columns)]
-    return [PassageEdge(*row) for row in zip(*columns, strict=True)]
+    try:
+        with db.transaction(con):
+            con.execute(
+                """
+                insert into common_word_buckets
+                select doc_new, doc_old from _band_join
+                where kind = 1
+                    and doc_new not in (select band_hash from common_word_buckets)
+                """
+            )
+        edges = con.sql("select * exclude (kind) from _band_join where kind = 0 order by all")
+        out: list[PassageEdge] = []
+        for chunk in edges.to_arrow_table().to_batches(max_chunksize=65_536):
+            columns = [chunk.column(i).to_pylist() for i in range(chunk.num_columns)]
+            out.extend(PassageEdge(*row) for row in zip(*columns, strict=True))
+        return out
+    finally:
+        con.execute("drop table if exists _band_join")
 
 
 def _doc_candidates(
