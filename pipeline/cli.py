@@ -544,7 +544,6 @@ def status_cmd(
 
 def main() -> None:
     progress.enable()
-    if not errors.SIGNALS_HANDLED:
-        errors.handle_stop_signals()
+    errors.handle_stop_signals()
     app(args=_global_first(sys.argv[1:]), prog_name="newsdedup")
     raise SystemExit(EXIT_OK)

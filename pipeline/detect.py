@@ -464,7 +464,6 @@ def _store_sketches(
                 skip = table == "passage_bands" and common
                 for part in parts:  # part by part: no concatenated copy of the batch
                     db.insert_arrow(con, table, part.pop(table), join=_NOT_COMMON if skip else "")
-        del parts
         meter.advance(len(batches[i]))
     meter.close()
     if len(batches) > 1:

@@ -54,11 +54,14 @@ _WAKEUP: list[socket.socket] = []  # the wakeup fd's two ends, held open for the
 def handle_stop_signals() -> None:
     """Install the stop handlers (the CLI does, at start-up). Python runs a handler only
     between bytecodes, so a 30-second DuckDB query would delay it by 30 seconds: the signal
-    also wakes a thread (through the wakeup fd) that cancels the work in flight at once."""
+    also wakes a thread (through the wakeup fd) that cancels the work in flight at once.
+    Installed once per process; a second call does nothing."""
+    global SIGNALS_HANDLED
+    if SIGNALS_HANDLED:
+        return
+    SIGNALS_HANDLED = True
     for signum in SIGNALS:
         signal.signal(signum, on_signal)
-    global SIGNALS_HANDLED
-    SIGNALS_HANDLED = True
     listen, wake = socket.socketpair()
     wake.setblocking(False)
     _WAKEUP[:] = [listen, wake]
