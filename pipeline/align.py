@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -190,7 +191,7 @@ def align(
     seeds: tuple[np.ndarray, np.ndarray] | None = None,
     sentences: SentenceParams | None = SENTENCES,
     min_density: float = 0.85,
-    views: tuple[SentenceView, SentenceView] | None = None,
+    views: Callable[[], tuple[SentenceView, SentenceView]] | None = None,
     reworded: bool = True,
 ) -> list[Span]:
     """Shared spans of at least min_words matched words between a and b, one place each.
@@ -199,7 +200,8 @@ def align(
     has them already (both texts at least seed_words long). With ``sentences``, a second lane
     adds stretches whose sentences share their content words (lane 'sentence'), and spans
     near each other on both sides are taken together (lane 'merged'); the spans such a
-    span holds stay, marked nested. ``reworded=False``: the caller has no evidence of
+    span holds stay, marked nested. ``views``: makes the two texts' SentenceView, when the
+    caller keeps them (called only when the sentence lane runs). ``reworded=False``: the caller has no evidence of
     reworded text (its candidate was shared shingles), so the sentence lane runs only to
     extend exact spans, never on a pair where the exact lane found none.
     """
@@ -244,7 +246,8 @@ def align(
     covered_b = sum(x.f - x.t for x in exact) / max(len(b), 1)
     if sentences is not None and (exact or reworded) and min(covered_a, covered_b) < _HELD:
         # (two texts the exact spans already cover are a republication: nothing to add)
-        found_all = _merge_nearby(a, b, _with_sentences(a, b, exact, sentences, views), sentences)
+        both = views() if views is not None else None
+        found_all = _merge_nearby(a, b, _with_sentences(a, b, exact, sentences, both), sentences)
     return [
         Span(
             a_start=int(a.starts[x.s]),

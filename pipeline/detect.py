@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -70,8 +71,13 @@ class DocSketch:
     passages: list[tuple[int, int, int]]
     passage_shingles: list[np.ndarray]
     word_shingles: np.ndarray  # the shingle at each word position, in text order
-    _stem_source: tuple[TokenHasher, list[str], list[int]] | None = None
+    # the sketch's words' hashes and content-stem hashes, and each passage's word count
+    word_hashes: np.ndarray
+    stem_hashes: np.ndarray
+    counts: list[int]
+    hasher: TokenHasher
     _tokens: Tokens | None = None
+    _tokens_hashed: bool = False  # the words hashed are those of _tokens
     _shingle_set: np.ndarray | None = None
     _passage_words: list[np.ndarray] | None = None
     _view: SentenceView | None = None
@@ -81,10 +87,16 @@ class DocSketch:
         """The text as the sentence lane sees it (made on first use, kept: a document is
         aligned with many others)."""
         if self._view is None:
-            assert self._stem_source is not None
-            hasher = self._stem_source[0]
-            self._view = SentenceView.of(self.tokens, hasher.stems(self.tokens.words))
+            self._view = SentenceView.of(self.tokens, self.token_hashes[1])
         return self._view
+
+    @property
+    def token_hashes(self) -> tuple[np.ndarray, np.ndarray]:
+        """The hashes and stem hashes of the words of `tokens` (the sketch's own when the
+        sketch was made from them)."""
+        if self._tokens_hashed:
+            return self.word_hashes, self.stem_hashes
+        return self.hasher.both(self.tokens.words)
 
     @property
     def tokens(self) -> Tokens:
@@ -97,9 +109,7 @@ class DocSketch:
         """Each passage's distinct content-word stem hashes (the word lane's sets; made on
         first use: alignment never needs them)."""
         if self._passage_words is None:
-            assert self._stem_source is not None
-            hasher, words, counts = self._stem_source
-            self._passage_words = passage_stem_sets(hasher.stems(words), counts)
+            self._passage_words = passage_stem_sets(self.stem_hashes, self.counts)
         return self._passage_words
 
     @property
@@ -149,7 +159,8 @@ def sketch_document(
         passages = passages_of(tokens, cfg.min_passage_words, cfg.max_passage_words)
     if tokens is not None:
         words = tokens.words
-    token_hashes = hasher(words)
+    token_hashes, stem_hashes = hasher.both(words)
+    hashed = tokens is not None
     doc_shingles = shingles(token_hashes, k)
     counts = [n for _, _, n in passages]
     if sum(counts) == len(words):
@@ -166,14 +177,20 @@ def sketch_document(
         passage_shingles = [shingles(hasher(words_only(text[a:b])), k) for a, b, _ in passages]
         counts = [len(words_only(text[a:b])) for a, b, _ in passages]
         words = [w for a, b, _ in passages for w in words_only(text[a:b])]
+        token_hashes, stem_hashes = hasher.both(words)
+        hashed = False
     return DocSketch(
         doc_seq,
         text,
         passages,
         passage_shingles,
         doc_shingles,
-        _stem_source=(hasher, words, counts),
+        token_hashes,
+        stem_hashes,
+        counts,
+        hasher,
         _tokens=tokens,
+        _tokens_hashed=hashed,
     )
 
 
@@ -756,6 +773,10 @@ def _doc_shares(
     return out
 
 
+def _views(a: DocSketch, b: DocSketch) -> tuple[SentenceView, SentenceView]:
+    return a.sentence_view, b.sentence_view
+
+
 def _align_pairs(
     verified: Sequence[tuple[int, int, str]],
     sketches: dict[int, DocSketch],
@@ -786,7 +807,7 @@ def _align_pairs(
             if cfg.seed_words == k:
                 seeds[doc] = sk.word_shingles
             else:
-                seeds[doc] = shingles(hasher(sk.tokens.words), cfg.seed_words)
+                seeds[doc] = shingles(sk.token_hashes[0], cfg.seed_words)
         return seeds[doc]
 
     for old, new, evidence in verified:
@@ -803,7 +824,7 @@ def _align_pairs(
             min_words=cfg.min_span_words,
             seeds=(seeds_of(old), seeds_of(new)) if long_enough else None,
             sentences=sentence_params,
-            views=(a.sentence_view, b.sentence_view),
+            views=functools.partial(_views, a, b),
             reworded=via != {"passage"},
         )
         # whole-article measures count the exact lane's spans (the same text, not reworded)

@@ -75,43 +75,38 @@ def permutations(num_perm: int, seed: int, scheme: str) -> tuple[np.ndarray, np.
     return a, b
 
 
-class _HashCache(dict):
-    """word -> xxh32; a miss computes and stores the hash."""
-
-    def __missing__(self, word: str) -> int:
-        h = self[word] = xxhash.xxh32_intdigest(word.encode())
-        return h
-
-
-class _StemCache(dict):
-    """word -> xxh32 of its stem, 0 for a function word (pipeline.text.content_stem)."""
+class _WordCache(dict):
+    """word -> its xxh32 (low 32 bits) and the xxh32 of its content stem (high 32 bits, 0
+    for a function word: pipeline.text.content_stem); a miss computes and stores both."""
 
     def __missing__(self, word: str) -> int:
         stem = content_stem(word)
-        h = self[word] = 0 if stem is None else (hash_stem(stem) or 1)
+        stem_hash = 0 if stem is None else (hash_stem(stem) or 1)
+        h = self[word] = xxhash.xxh32_intdigest(word.encode()) | stem_hash << 32
         return h
 
 
 class TokenHasher:
-    """Stable 32-bit word hashes (xxh32), cached per vocabulary entry."""
+    """Stable 32-bit word hashes (xxh32) and stem hashes, cached per vocabulary entry."""
 
     def __init__(self) -> None:
-        self._cache = _HashCache()
-        self._stems = _StemCache()
+        self._cache = _WordCache()
+
+    def both(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The words' hashes and their content stems' (0 for function words), from one
+        lookup per word."""
+        # map over a dict's __getitem__ runs in C: ~10x a Python loop per token
+        packed = np.fromiter(map(self._cache.__getitem__, words), dtype=_U64, count=len(words))
+        if len(self._cache) > 2_000_000:  # bound memory on huge vocabularies
+            self._cache.clear()
+        return packed.astype(_U32), (packed >> _U64(32)).astype(_U32)
 
     def stems(self, words: Sequence[str]) -> np.ndarray:
         """Hashes of the words' content stems, 0 for function words."""
-        out = np.fromiter(map(self._stems.__getitem__, words), dtype=_U32, count=len(words))
-        if len(self._stems) > 2_000_000:
-            self._stems.clear()
-        return out
+        return self.both(words)[1]
 
     def __call__(self, words: Sequence[str]) -> np.ndarray:
-        # map over a dict's __getitem__ runs in C: ~10x a Python loop per token
-        out = np.fromiter(map(self._cache.__getitem__, words), dtype=_U32, count=len(words))
-        if len(self._cache) > 2_000_000:  # bound memory on huge vocabularies
-            self._cache.clear()
-        return out
+        return self.both(words)[0]
 
 
 def shingles(token_hashes: np.ndarray, k: int) -> np.ndarray:
