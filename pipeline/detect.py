@@ -207,7 +207,10 @@ def _worker_hasher() -> TokenHasher:
 def _sketch_chunk(items: list[tuple[int, str]], cfg: DetectConfig, pid: str) -> dict[str, pa.Table]:
     """Worker: the table rows (passages, bands, signatures) of some clean texts."""
     hasher = _worker_hasher()
-    return sketch_tables([sketch_document(seq, text, cfg, hasher) for seq, text in items], cfg, pid)
+    # the passages from the tokens' offsets: a pass of the word pattern per sentence costs
+    # twice the tokenizer's array operations
+    sketches = [sketch_document(seq, text, cfg, hasher, tokenize(text)) for seq, text in items]
+    return sketch_tables(sketches, cfg, pid)
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,33 +67,44 @@ def normalise_word(word: str) -> str:
 
 
 def tokenize(text: str) -> Tokens:
-    bounds = _word_bounds(text)
-    if bounds is None:
+    found = _word_mask(text)
+    if found is None:
         spans = [m.span() for m in WORD_RE.finditer(text)]
         bounds = np.array(spans, dtype=np.int32).reshape(-1, 2)
-    folded = _fold(text)
-    if len(folded) == len(text):  # same offsets: the words are slices of the folded text
-        words = [folded[a:b] for a, b in bounds.tolist()]
+        starts, ends = bounds[:, 0].copy(), bounds[:, 1].copy()
     else:
+        edges = np.diff(found.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+        starts = np.flatnonzero(edges == 1).astype(np.int32)
+        ends = np.flatnonzero(edges == -1).astype(np.int32)
+    folded = _fold(text)
+    if len(folded) != len(text):  # casefolding moved the offsets
         words = words_only(text)
-        if len(words) != len(bounds):  # casefolding changed a word boundary: word by word
-            words = [normalise_word(text[a:b]) for a, b in bounds.tolist()]
-    return Tokens(words, bounds[:, 0].copy(), bounds[:, 1].copy(), text)
+        if len(words) != len(starts):  # and changed a word boundary: word by word
+            words = [
+                normalise_word(text[a:b])
+                for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+            ]
+    elif found is not None:
+        # the folded text's characters outside words made spaces, split: the words at
+        # the same offsets, without a slice per word (no word holds a space)
+        chars = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32)
+        words = np.where(found, chars, np.uint32(32)).tobytes().decode("utf-32-le").split()
+    else:
+        words = [folded[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    return Tokens(words, starts, ends, text)
 
 
 _ASCII_WORD = np.array([chr(c).isalnum() for c in range(128)], dtype=bool)
 
 
-def _word_bounds(text: str) -> np.ndarray | None:
-    """(n, 2) int32 spans of WORD_RE's matches, found with array operations on the
+def _word_mask(text: str) -> np.ndarray | None:
+    """Which characters belong to WORD_RE's matches, found with array operations on the
     characters (letters and digits make words; an apostrophe between two of them joins
     them); None when the text cannot be read as code points (lone surrogates)."""
     try:
         cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     except UnicodeEncodeError:
         return None
-    if len(cps) == 0:
-        return np.empty((0, 2), dtype=np.int32)
     wide = cps > 127
     is_word = _ASCII_WORD[np.where(wide, 0, cps)]
     if wide.any():
@@ -102,10 +113,7 @@ def _word_bounds(text: str) -> np.ndarray | None:
     inside = is_word.copy()
     apostrophe = (cps[1:-1] == 39) | (cps[1:-1] == 0x2019)
     inside[1:-1] |= apostrophe & is_word[:-2] & is_word[2:]
-    edges = np.diff(np.concatenate(([False], inside, [False])).astype(np.int8))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
-    return np.stack([starts, ends], axis=1).astype(np.int32)
+    return inside
 
 
 def words_only(text: str) -> list[str]:

@@ -83,7 +83,7 @@ def test_word_bounds_from_arrays_equal_the_word_pattern():
 
     import numpy as np
 
-    from pipeline.text import WORD_RE, _fold, _word_bounds, words_only
+    from pipeline.text import WORD_RE, _fold, _word_mask, normalise_word, words_only
 
     root = Path(__file__).resolve().parent.parent
     files = sorted(root.glob("seeds/*.txt")) + sorted(root.glob("tests/fixtures/**/*.*"))
@@ -91,16 +91,25 @@ def test_word_bounds_from_arrays_equal_the_word_pattern():
     texts += [
         "Die Straße in İstanbul: „Grüße“ — don’t rock’n’roll, snake_case’s a’’b 'x' ’q’ x'",
         "ǅx ⅷ ²3 ٣ 中文字 x_y _z_",
+        "tabs\tand\u2028line\x1cseparators\u3000ideographic space",
         "'",
         "a'",
         "",
     ]
     for text in texts:
-        expected = np.array([m.span() for m in WORD_RE.finditer(text)]).reshape(-1, 2)
-        assert np.array_equal(_word_bounds(text), expected), text[:80]
+        spans = [m.span() for m in WORD_RE.finditer(text)]
+        tok = tokenize(text)
+        assert np.array_equal(
+            np.stack([tok.starts, tok.ends], axis=1), np.array(spans).reshape(-1, 2)
+        )
         if len(_fold(text)) == len(text):  # else words go span by span (casefolding moved)
-            assert tokenize(text).words == words_only(text), text[:80]
-    assert _word_bounds("lone \ud800 surrogate") is None
+            assert tok.words == words_only(text) == [_fold(text)[a:b] for a, b in spans], text[:80]
+        else:
+            assert len(tok.words) == len(spans)
+            assert tok.words in (words_only(text), [normalise_word(text[a:b]) for a, b in spans])
+    assert _word_mask("lone \ud800 surrogate") is None
+    lone = tokenize("lone \ud800 surrogate")
+    assert lone.words == ["lone", "surrogate"] and lone.starts.tolist() == [0, 7]
 
 
 def test_next_opener_finds_what_the_look_behind_pattern_finds():
