@@ -35,7 +35,7 @@ from pipeline.config import Config, DetectConfig
 from pipeline.errors import PipelineError
 from pipeline.executor import Executor, Sized
 from pipeline.paraphrase import SentenceView
-from pipeline.records import PairRow, PassageEdge, Span, SpanRow, StageResult
+from pipeline.records import PairEvidence, PairRow, PassageEdge, Span, SpanRow, StageResult
 from pipeline.sketch import (
     TokenHasher,
     band_hashes,
@@ -511,19 +511,18 @@ def _detect_group(
     """Candidates of the group's documents from one band join, then batch by batch: verify
     and align (the next batch on the pool while this one is stored), commit."""
     with result.timed("band_join"):
-        passage_edges = _passage_candidates(con, group, cfg)
+        evidence, n_candidates = _passage_candidates(con, group, cfg)
         doc_edges = _doc_candidates(con, group, cfg)
     with result.timed("verify"):
         verified = verify(
-            passage_edges, doc_edges, cfg, lambda p, col, share: _doc_shares(con, p, col, share)
+            evidence, doc_edges, cfg, lambda p, col, share: _doc_shares(con, p, col, share)
         )
-    by_new: dict[int, tuple[list, list, list]] = {}
-    for edge in passage_edges:
-        by_new.setdefault(edge.doc_new, ([], [], []))[0].append(edge)
+    del evidence
+    by_new: dict[int, tuple[list, list]] = {}
     for doc_edge in doc_edges:
-        by_new.setdefault(doc_edge[0], ([], [], []))[1].append(doc_edge)
+        by_new.setdefault(doc_edge[0], ([], []))[0].append(doc_edge)
     for (old, new), via in sorted(verified.items()):
-        by_new.setdefault(new, ([], [], []))[2].append((old, new, "+".join(sorted(via))))
+        by_new.setdefault(new, ([], []))[1].append((old, new, "+".join(sorted(via))))
     batches = [group[i : i + cfg.batch_docs] for i in range(0, len(group), cfg.batch_docs)]
     with result.timed("read"):
         _stage_docs(con, sorted({d for pair in verified for d in pair}))
@@ -539,7 +538,7 @@ def _detect_group(
         )
 
     def start(batch: list[int]) -> Callable[[], list]:
-        pairs = [p for n in batch if n in by_new for p in by_new[n][2]]
+        pairs = [p for n in batch if n in by_new for p in by_new[n][1]]
         docs_of.append({d for old, new, _ in pairs for d in (old, new)})
         with result.timed("read"):
             _read_staged(con, docs_of[-1] - texts.keys(), texts, counts)
@@ -565,18 +564,18 @@ def _detect_group(
             parts = wait()
         pair_rows = sorted((r for rows, _ in parts for r in rows), key=lambda r: (r.doc_a, r.doc_b))
         span_rows = sorted((r for _, rows in parts for r in rows), key=lambda r: (r.doc_a, r.doc_b))
-        p_edges = [e for n in batch if n in by_new for e in by_new[n][0]]
-        d_edges = [e for n in batch if n in by_new for e in by_new[n][1]]
+        d_edges = [e for n in batch if n in by_new for e in by_new[n][0]]
+        p_candidates = {n: n_candidates[n] for n in batch if n in n_candidates}
         # the batch's clusters are rebuilt in the batch's own transaction: a run killed
         # after any commit leaves no spans without their clusters
         with result.timed("store"), db.transaction(con):
-            _store_results(con, batch, pair_rows, span_rows, p_edges, d_edges, run_id)
+            _store_results(con, batch, pair_rows, span_rows, p_candidates, d_edges, run_id)
             touched = {d for a, b, *_ in span_rows for d in (a, b)}
             clean_texts = {d: texts[d][1] for d in touched}
             clusters = cluster.rebuild(con, touched, clean_texts) if touched else 0
         meter.advance(len(batch))
         result.add("documents", len(batch))
-        result.add("passage_candidates", len(p_edges))
+        result.add("passage_candidates", sum(p_candidates.values()))
         result.add("doc_candidates", len(d_edges))
         result.add("pairs", len(pair_rows))
         result.add("spans", len(span_rows))
@@ -695,36 +694,52 @@ def is_syndication(jaccard: float, containment: float, cover: float, cfg: Detect
     )
 
 
+def pair_evidence(edges: Sequence[PassageEdge], cfg: DetectConfig) -> list[PairEvidence]:
+    """Pure: the passage candidates counted pair by pair, as the band join counts them
+    (`_passage_candidates`); pairs with nothing to count are left out."""
+    counts: dict[tuple[int, int], list[int]] = {}
+    for edge in edges:
+        c = counts.setdefault((edge.doc_old, edge.doc_new), [0, 0, 0, 0])
+        if edge.shared >= cfg.passage_min_shared:
+            c[0] += 1
+            continue
+        if edge.shared:
+            c[1] += 1
+        if edge.word_shared:
+            c[2] += 1
+            c[3] = max(c[3], edge.word_shared)
+    return [PairEvidence(*pair, *c) for pair, c in sorted(counts.items()) if any(c)]
+
+
 def verify(
-    passage_edges: Sequence[PassageEdge],
+    evidence: Sequence[PairEvidence],
     doc_edges: Sequence[tuple[int, int]],
     cfg: DetectConfig,
     doc_shares: Callable[[list[tuple[int, int]], str, float], set[tuple[int, int]]],
 ) -> dict[tuple[int, int], set[str]]:
     """(earlier, new) document pairs the candidates link, each with its evidence ('passage',
     'words', 'doc'). The passage tests were made in the band join (PassageEdge.shared and
-    word_shared). A pair whose only evidence is one small word-lane passage pair or one
-    short shared run needs more: `doc_shares(pairs, column, share)` names the pairs whose
-    documents share `share` of the shorter one's distinct stems ('stems') or shingles
-    ('shingles')."""
+    word_shared, counted pair by pair). A pair whose only evidence is one small word-lane
+    passage pair or one short shared run needs more: `doc_shares(pairs, column, share)`
+    names the pairs whose documents share `share` of the shorter one's distinct stems
+    ('stems') or shingles ('shingles')."""
     verified: dict[tuple[int, int], set[str]] = {}
-    word_pairs: collections.Counter[tuple[int, int]] = collections.Counter()
-    short_pairs: collections.Counter[tuple[int, int]] = collections.Counter()
-    word_best: dict[tuple[int, int], int] = {}
-    for edge in passage_edges:
-        pair = (edge.doc_old, edge.doc_new)
-        if edge.exact_lane and edge.shared:
-            if edge.shared >= cfg.passage_min_shared:
-                verified.setdefault(pair, set()).add("passage")
-                continue
-            # a short shared run ("said in a statement on") links two documents only
-            # beside more evidence: reworded copies share many, unrelated news one
-            short_pairs[pair] += 1
-        if edge.word_shared:  # the word lane's sets: Jaccard of content-word stems
-            word_pairs[pair] += 1
-            word_best[pair] = max(word_best.get(pair, 0), edge.word_shared)
-    words = {pair for pair, n in word_pairs.items() if n >= cfg.word_min_pairs}
-    strong = {p for p in words if word_pairs[p] >= 2 or word_best[p] >= cfg.word_single_shared}
+    short_pairs: dict[tuple[int, int], int] = {}
+    word_pairs: dict[tuple[int, int], tuple[int, int]] = {}  # (pairs, most stems shared)
+    for ev in evidence:
+        pair = (ev.doc_old, ev.doc_new)
+        if ev.long:
+            verified.setdefault(pair, set()).add("passage")
+        # a short shared run ("said in a statement on") links two documents only
+        # beside more evidence: reworded copies share many, unrelated news one
+        if ev.short:
+            short_pairs[pair] = ev.short
+        if ev.words:  # the word lane's sets: Jaccard of content-word stems
+            word_pairs[pair] = (ev.words, ev.word_best)
+    words = {pair for pair, (n, _) in word_pairs.items() if n >= cfg.word_min_pairs}
+    strong = {
+        p for p in words if word_pairs[p][0] >= 2 or word_pairs[p][1] >= cfg.word_single_shared
+    }
     strong |= doc_shares(sorted(words - strong), "stems", cfg.word_single_share)
     for pair in strong:
         verified.setdefault(pair, set()).add("words")
@@ -746,26 +761,41 @@ def _doc_shares(
         return set()
     assert column in ("stems", "shingles")
     docs = sorted({d for p in pairs for d in p})
-    # the members, document by document (unnesting and a per-document sort in numpy are
-    # 6x faster than distinct lists made by the database)
+    # the passages' lists as they are stored (4 bytes a member, no row per member, no sort
+    # in the database: at 100,000 articles tens of millions of members), then each
+    # document's members in numpy
     table = con.sql(
         f"""
-        select doc_seq, unnest({column}) as item,
+        select doc_seq, {column} as items
         from passages
         where doc_seq between $lo and $hi and doc_seq in (select unnest($docs))
             and {column} is not null
-        order by doc_seq
         """,
         params={"docs": docs, "lo": docs[0], "hi": docs[-1]},
     ).to_arrow_table()
-    owner = table.column("doc_seq").to_numpy()
-    values = table.column("item").to_numpy()
+    lists = table.column("items").combine_chunks()
+    values = lists.values.to_numpy()
+    bounds = lists.offsets.to_numpy()
+    owners = table.column("doc_seq").to_numpy()
+    # the scan keeps the stored order (document by document): then a document's members
+    # are one slice; else its passages are found by a sort
+    ordered = bool(np.all(owners[1:] >= owners[:-1]))
+    order = None if ordered else np.argsort(owners, kind="stable")
+    if order is not None:
+        owners = owners[order]
     sets: dict[int, np.ndarray] = {}
 
     def of(doc: int) -> np.ndarray:
         if doc not in sets:
-            lo, hi = np.searchsorted(owner, [doc, doc + 1])
-            sets[doc] = distinct(values[lo:hi])
+            lo, hi = np.searchsorted(owners, [doc, doc + 1]).tolist()
+            if order is None:
+                items = values[bounds[lo] : bounds[hi]]
+            else:
+                rows = order[lo:hi].tolist()
+                items = np.concatenate(
+                    [values[bounds[r] : bounds[r + 1]] for r in rows] or [values[:0]]
+                )
+            sets[doc] = distinct(items)
         return sets[doc]
 
     out = set()
@@ -966,9 +996,12 @@ def _uint_lists(sets: list[np.ndarray]) -> pa.Array:
 
 def _passage_candidates(
     con: duckdb.DuckDBPyConnection, batch: list[int], cfg: DetectConfig
-) -> list[PassageEdge]:
-    """(new doc, new passage, earlier doc, earlier passage, exact lane) of passage pairs
-    sharing >= min_band_hits bands of word shingles (exact lane) or a word-lane band.
+) -> tuple[list[PairEvidence], dict[int, int]]:
+    """The evidence of each document pair whose passages share >= min_band_hits bands of
+    word shingles (exact lane) or word-lane bands, and each new document's count of such
+    passage pairs (its candidates). The passage pairs (PassageEdge's fields) are tested
+    and counted pair by pair in the database: a million of them at 100,000 articles, most
+    with nothing to count, never become Python objects.
 
     band_hash already mixes in the band number, so it alone is the bucket key. Almost every
     bucket holds one passage; only buckets with two or more members are ranked, so the
@@ -1131,12 +1164,28 @@ def _passage_candidates(
                     and doc_new not in (select band_hash from common_word_buckets)
                 """
             )
-        edges = con.sql("select * exclude (kind) from _band_join where kind = 0 order by all")
-        out: list[PassageEdge] = []
-        for chunk in edges.to_arrow_table().to_batches(max_chunksize=65_536):
-            columns = [chunk.column(i).to_pylist() for i in range(chunk.num_columns)]
-            out.extend(PassageEdge(*row) for row in zip(*columns, strict=True))
-        return out
+        # pair_evidence's counts
+        evidence = con.execute(
+            """
+            with counted as (
+                select doc_old, doc_new,
+                    count(*) filter (where shared >= $min_shared) as long,
+                    count(*) filter (where shared > 0 and shared < $min_shared) as short,
+                    count(*) filter (where word_shared > 0 and shared < $min_shared) as words,
+                    coalesce(max(word_shared) filter (
+                        where word_shared > 0 and shared < $min_shared), 0) as word_best,
+                from _band_join
+                where kind = 0
+                group by all
+            )
+            select * from counted where long > 0 or short > 0 or words > 0 order by all
+            """,
+            {"min_shared": cfg.passage_min_shared},
+        ).fetchall()
+        candidates = con.execute(
+            "select doc_new, count(*) from _band_join where kind = 0 group by all"
+        ).fetchall()
+        return [PairEvidence(*row) for row in evidence], dict(candidates)
     finally:
         con.execute("drop table if exists _band_join")
 
@@ -1192,7 +1241,7 @@ def _store_results(
     batch: list[int],
     pair_rows: list[PairRow],
     span_rows: list[SpanRow],
-    passage_edges: list[PassageEdge],
+    passage_candidates: dict[int, int],
     doc_edges: list[tuple[int, int]],
     run_id: str | None,
 ) -> None:
@@ -1232,9 +1281,7 @@ def _store_results(
                 }
             ),
         )
-    n_cand: dict[int, int] = {}
-    for new, *_ in passage_edges:
-        n_cand[new] = n_cand.get(new, 0) + 1
+    n_cand = dict(passage_candidates)
     for new, _ in doc_edges:
         n_cand[new] = n_cand.get(new, 0) + 1
     db.insert_arrow(

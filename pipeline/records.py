@@ -129,6 +129,18 @@ class PassageEdge(NamedTuple):
     word_shared: int = 0
 
 
+class PairEvidence(NamedTuple):
+    """What the passage candidates of one (earlier, new) document pair showed, counted in
+    the band join (PassageEdge's tests, pair by pair)."""
+
+    doc_old: int
+    doc_new: int
+    long: int = 0  # exact-lane passage pairs sharing passage_min_shared shingles or more
+    short: int = 0  # exact-lane passage pairs sharing fewer (a short shared run)
+    words: int = 0  # word-lane passage pairs verified, besides the long ones
+    word_best: int = 0  # the most stems one of those shares
+
+
 class PairRow(NamedTuple):
     """A verified document pair (a doc_pairs row), doc_a earlier than doc_b by doc_seq."""
 

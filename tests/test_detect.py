@@ -396,7 +396,7 @@ def test_verify_asks_for_document_shares_only_where_one_small_pair_is_all_the_ev
         asked.append((column, pairs))
         return {(2, 11)} if column == "shingles" else set()
 
-    verified = detect.verify(edges, [(16, 7)], cfg, shares)
+    verified = detect.verify(detect.pair_evidence(edges, cfg), [(16, 7)], cfg, shares)
     assert asked == [("stems", [(4, 13)]), ("shingles", [(2, 11)])]
     assert verified == {
         (1, 10): {"passage"},
