@@ -16,6 +16,7 @@ Then clusters of reused text are rebuilt from the stored spans (pipeline.cluster
 from __future__ import annotations
 
 import collections
+import ctypes
 import dataclasses
 import functools
 import hashlib
@@ -510,6 +511,8 @@ def _detect_group(
 ) -> None:
     """Candidates of the group's documents from one band join, then batch by batch: verify
     and align (the next batch on the pool while this one is stored), commit."""
+    # the sketch phase's freed rows go back to the system before the join's own peak
+    _release_freed_memory()
     with result.timed("band_join"):
         evidence, n_candidates = _passage_candidates(con, group, cfg)
         doc_edges = _doc_candidates(con, group, cfg)
@@ -596,6 +599,17 @@ def _detect_group(
             counts.pop(d, None)
     meter.close()
     con.execute("drop table if exists _align_docs")
+
+
+def _release_freed_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc keeps freed memory for
+    reuse: after a phase that built and dropped a batch's rows it still counts in the
+    process's RSS, and the next phase's peak adds to it). Elsewhere nothing."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.malloc_trim(0)
 
 
 def _texts(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> dict[int, tuple[str, str]]:
