@@ -101,6 +101,7 @@ def rebuild(
     A cluster is closed under its spans, so the result equals a full rebuild.
     ``known_texts`` holds clean texts the caller has already: only the others are read.
     """
+    measured: dict[tuple[int, int, int], list] = {}  # (doc, start, end) -> stored measures
     if touched is None:
         rows = con.execute(
             "select doc_a, doc_b, a_start, a_end, b_start, b_end from alignments"
@@ -140,6 +141,17 @@ def rebuild(
             """,
             t,
         ).fetchall()
+        # what each stored occurrence measured: a range still there is not measured again
+        # (a text's quote regions and words cost more than the rest of the rebuild)
+        measured = {
+            (doc, s, e): rest
+            for doc, s, e, *rest in con.execute(
+                """
+                select o.doc_seq, o.start_char, o.end_char, o.n_words, o.quote_share, o.is_quote
+                from occurrences as o semi join _hit as h on h.cluster_id = o.cluster_id
+                """
+            ).fetchall()
+        }
         con.execute("delete from occurrences where cluster_id in (select cluster_id from _hit)")
         con.execute("drop table _hit")
     nodes, uf = same_text_components(rows)
@@ -153,7 +165,11 @@ def rebuild(
         groups = {
             root: per_doc for root, per_doc in groups.items() if any(d in touched for d in per_doc)
         }
-    doc_set = {d for per_doc in groups.values() for d in per_doc}
+    occurrences = [
+        sorted((d, s, e) for d, r in per_doc.items() for s, e in merge_intervals(r))
+        for per_doc in groups.values()
+    ]
+    doc_set = {occ[0] for occs in occurrences for occ in occs if occ not in measured}
     known = known_texts or {}
     texts = {d: known[d] for d in doc_set if d in known}
     missing = [d for d in doc_set if d not in known]
@@ -181,21 +197,25 @@ def rebuild(
         )
     }
     regions_cache: dict[int, list[tuple[int, int]]] = {}
-    for per_doc in groups.values():
-        occs = sorted((d, s, e) for d, r in per_doc.items() for s, e in merge_intervals(r))
+    for occs in occurrences:
         # the id derives from the earliest occurrence: it stays put as members are added
         cid = hashlib.sha256("{}:{}:{}".format(*occs[0]).encode()).hexdigest()[:12]
         for doc, s, e in occs:
-            text = texts[doc]
-            if doc not in regions_cache:
-                regions_cache[doc] = quote_regions(text)
-            share = quoted_share(regions_cache[doc], s, e)
+            if (doc, s, e) in measured:
+                n_words, share, is_quote = measured[doc, s, e]
+            else:
+                text = texts[doc]
+                if doc not in regions_cache:
+                    regions_cache[doc] = quote_regions(text)
+                exact = quoted_share(regions_cache[doc], s, e)
+                n_words = len(WORD_RE.findall(text, s, e))
+                share, is_quote = round(exact, 4), exact >= QUOTE_SHARE
             out["doc_seq"].append(doc)
             out["start_char"].append(s)
             out["end_char"].append(e)
-            out["n_words"].append(len(WORD_RE.findall(text, s, e)))
-            out["quote_share"].append(round(share, 4))
-            out["is_quote"].append(share >= QUOTE_SHARE)
+            out["n_words"].append(n_words)
+            out["quote_share"].append(share)
+            out["is_quote"].append(is_quote)
             out["cluster_id"].append(cid)
     table = pa.table(
         {
