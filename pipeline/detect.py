@@ -226,13 +226,39 @@ class _AlignJob:
 def _align_job(job: _AlignJob, cfg: DetectConfig) -> tuple[list[PairRow], list[SpanRow]]:
     """Worker (or in-process): sketch the documents, align the verified pairs."""
     hasher = _worker_hasher()
-    # alignment needs each text's tokens: the sketch is made from them
     sketches = {
-        seq: sketch_document(seq, t, cfg, hasher, tokenize(t), job.counts.get(seq))
+        seq: _align_sketch(seq, t, cfg, hasher, job.counts.get(seq))
         for seq, (_, t) in job.texts.items()
     }
     outlets = {seq: outlet for seq, (outlet, _) in job.texts.items()}
     return _align_pairs(job.pairs, sketches, outlets, hasher, cfg)
+
+
+def _align_sketch(
+    doc_seq: int, text: str, cfg: DetectConfig, hasher: TokenHasher, counts: list[int] | None
+) -> DocSketch:
+    """What alignment needs of a document: its tokens, their hashes and shingles. When the
+    stored passages' word counts cover its words one by one (always, unless casefolding
+    changed a word boundary), these are the sketch's own and its passages are not made
+    again (a fifth of re-sketching); else the whole sketch."""
+    tokens = tokenize(text)
+    if counts is None or sum(counts) != len(tokens) or not all(n > 0 for n in counts):
+        return sketch_document(doc_seq, text, cfg, hasher, tokens, counts)
+    word_hashes, stem_hashes = hasher.both(tokens.words)
+    doc_shingles = shingles(word_hashes, cfg.shingle_size)
+    return DocSketch(
+        doc_seq,
+        text,
+        [],  # (alignment reads no passage)
+        [],
+        doc_shingles,
+        word_hashes,
+        stem_hashes,
+        counts,
+        hasher,
+        _tokens=tokens,
+        _tokens_hashed=True,
+    )
 
 
 def _split(items: list, parts: int) -> list[list]:
