@@ -509,8 +509,11 @@ def _store_sketches(
                 # a row in a word-lane bucket already common would rank past
                 # word_max_bucket and never link: it is not stored
                 skip = table == "passage_bands" and common
-                for part in parts:  # part by part: no concatenated copy of the batch
-                    db.insert_arrow(con, table, part.pop(table), join=_NOT_COMMON if skip else "")
+                # one insert of the parts' chunks (no copy): the anti join builds its table
+                # of common buckets once per batch, not once per part
+                whole = pa.concat_tables([part.pop(table) for part in parts])
+                db.insert_arrow(con, table, whole, join=_NOT_COMMON if skip else "")
+                del whole
         meter.advance(len(batches[i]))
     meter.close()
     if len(batches) > 1:
