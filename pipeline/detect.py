@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import cluster, db, progress
 from pipeline.align import align
@@ -817,33 +818,22 @@ def _doc_shares(
         params={"docs": docs, "lo": docs[0], "hi": docs[-1]},
     ).to_arrow_table()
     lists = table.column("items").combine_chunks()
-    values = lists.values.to_numpy()
-    bounds = lists.offsets.to_numpy()
-    owners = table.column("doc_seq").to_numpy()
-    # the scan keeps the stored order (document by document): then a document's members
-    # are one slice; else its passages are found by a sort
-    ordered = bool(np.all(owners[1:] >= owners[:-1]))
-    order = None if ordered else np.argsort(owners, kind="stable")
-    if order is not None:
-        owners = owners[order]
-    sets: dict[int, np.ndarray] = {}
-
-    def of(doc: int) -> np.ndarray:
-        if doc not in sets:
-            lo, hi = np.searchsorted(owners, [doc, doc + 1]).tolist()
-            if order is None:
-                items = values[bounds[lo] : bounds[hi]]
-            else:
-                rows = order[lo:hi].tolist()
-                items = np.concatenate(
-                    [values[bounds[r] : bounds[r + 1]] for r in rows] or [values[:0]]
-                )
-            sets[doc] = distinct(items)
-        return sets[doc]
-
+    counts = pc.list_value_length(lists).to_numpy(zero_copy_only=False)
+    owners = np.searchsorted(docs, table.column("doc_seq").to_numpy())
+    # each document's distinct members, all in one sort of owner << 32 | member: one
+    # slice each, whatever order the scan returned the passages in
+    keys = distinct(
+        (np.repeat(owners, counts).astype(np.uint64) << np.uint64(32))
+        | pc.list_flatten(lists).to_numpy().astype(np.uint64)
+    )
+    firsts = np.searchsorted(keys, np.arange(len(docs) + 1, dtype=np.uint64) << np.uint64(32))
+    members = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    del keys
+    at = dict(zip(docs, zip(firsts[:-1].tolist(), firsts[1:].tolist(), strict=True), strict=True))
     out = set()
     for a, b in pairs:  # sorted distinct arrays: one merge each
-        x, y = of(a), of(b)
+        (x0, x1), (y0, y1) = at[a], at[b]
+        x, y = members[x0:x1], members[y0:y1]
         if len(np.intersect1d(x, y, assume_unique=True)) >= share * max(min(len(x), len(y)), 1):
             out.add((a, b))
     return out

@@ -406,3 +406,31 @@ def test_verify_asks_for_document_shares_only_where_one_small_pair_is_all_the_ev
         (7, 16): {"doc"},
     }
     assert (4, 13) not in verified and (6, 15) not in verified
+
+
+def test_document_shares_count_distinct_members_whatever_order_passages_come_in():
+    # passages of one document repeat members and arrive interleaved with other
+    # documents' (as a scan of a large store returns them)
+    con = duckdb.connect()
+    con.execute("create table passages (doc_seq bigint, stems uinteger[], shingles uinteger[])")
+    rows = [
+        (1, [1, 2, 3], [10, 11]),
+        (2, [3, 4], [11, 12]),
+        (1, [3, 5, 1], None),
+        (3, [7], [4_000_000_000]),
+        (2, [5, 1, 4], [10]),
+        (3, [8, 9], [4_000_000_000, 13]),
+    ]
+    con.executemany("insert into passages values (?, ?, ?)", rows)
+    sets = {1: {1, 2, 3, 5}, 2: {1, 3, 4, 5}, 3: {7, 8, 9}}
+    pairs = [(1, 2), (1, 3), (2, 3)]
+    for share in (0.5, 0.75, 1.0):
+        expected = {
+            (a, b)
+            for a, b in pairs
+            if len(sets[a] & sets[b]) >= share * min(len(sets[a]), len(sets[b]))
+        }
+        assert detect._doc_shares(con, pairs, "stems", share) == expected
+    # shingles: 1 {10, 11}, 2 {10, 11, 12}, 3 {4e9, 13}
+    assert detect._doc_shares(con, pairs, "shingles", 1.0) == {(1, 2)}
+    assert detect._doc_shares(con, [(2, 3)], "shingles", 0.1) == set()
