@@ -818,25 +818,57 @@ def _doc_shares(
         params={"docs": docs, "lo": docs[0], "hi": docs[-1]},
     ).to_arrow_table()
     lists = table.column("items").combine_chunks()
-    counts = pc.list_value_length(lists).to_numpy(zero_copy_only=False)
-    owners = np.searchsorted(docs, table.column("doc_seq").to_numpy())
-    # each document's distinct members, all in one sort of owner << 32 | member: one
-    # slice each, whatever order the scan returned the passages in
-    keys = distinct(
-        (np.repeat(owners, counts).astype(np.uint64) << np.uint64(32))
-        | pc.list_flatten(lists).to_numpy().astype(np.uint64)
+    sets = _distinct_members(
+        np.searchsorted(docs, table.column("doc_seq").to_numpy()),
+        pc.list_value_length(lists).to_numpy(zero_copy_only=False),
+        pc.list_flatten(lists).to_numpy(),
+        len(docs),
     )
-    firsts = np.searchsorted(keys, np.arange(len(docs) + 1, dtype=np.uint64) << np.uint64(32))
-    members = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-    del keys
-    at = dict(zip(docs, zip(firsts[:-1].tolist(), firsts[1:].tolist(), strict=True), strict=True))
+    del table, lists
+    index = {doc: i for i, doc in enumerate(docs)}
     out = set()
     for a, b in pairs:  # sorted distinct arrays: one merge each
-        (x0, x1), (y0, y1) = at[a], at[b]
-        x, y = members[x0:x1], members[y0:y1]
+        x, y = sets[index[a]], sets[index[b]]
         if len(np.intersect1d(x, y, assume_unique=True)) >= share * max(min(len(x), len(y)), 1):
             out.add((a, b))
     return out
+
+
+_MEMBERS_AT_ONCE = 1 << 21  # members sorted at once by _distinct_members (16 MB of keys)
+
+
+def _distinct_members(
+    owners: np.ndarray, counts: np.ndarray, flat: np.ndarray, n_owners: int
+) -> list[np.ndarray]:
+    """Pure: each owner's sorted distinct members (owner i's at index i, of 0..n_owners-1),
+    from rows (owners[r], counts[r] members of flat, in row order) in any order.
+    Rows are taken owner by owner, a few million members at a time, and each part is one
+    sort of owner << 32 | member keys: no sort per owner, and no copy of all the members
+    as 64-bit keys at once."""
+    empty = flat[:0]
+    sets = [empty] * n_owners
+    order = np.argsort(owners, kind="stable")
+    by_owner, lengths = owners[order], counts[order]
+    starts = np.concatenate(([0], np.cumsum(counts)))[:-1][order]
+    ends = np.cumsum(lengths)
+    r = 0
+    while r < len(order):
+        s = max(r + 1, int(np.searchsorted(ends, ends[r] - lengths[r] + _MEMBERS_AT_ONCE, "right")))
+        s = int(np.searchsorted(by_owner, by_owner[s - 1], "right"))  # whole owners only
+        n = lengths[r:s]
+        total = int(n.sum())
+        local = np.cumsum(n) - n
+        at = np.arange(total) - np.repeat(local, n) + np.repeat(starts[r:s], n)
+        keys = np.repeat(by_owner[r:s].astype(np.uint64) << np.uint64(32), n)
+        keys |= flat[at]
+        keys = distinct(keys)
+        whose = (keys >> np.uint64(32)).astype(np.int64)
+        members = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        bounds = np.searchsorted(whose, np.arange(by_owner[r], by_owner[s - 1] + 2))
+        for i, (lo, hi) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)):
+            sets[int(by_owner[r]) + i] = members[lo:hi]
+        r = s
+    return sets
 
 
 def _views(a: DocSketch, b: DocSketch) -> tuple[SentenceView, SentenceView]:

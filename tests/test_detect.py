@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 from pipeline import clean, db, detect, ingest
@@ -424,6 +425,7 @@ def test_document_shares_count_distinct_members_whatever_order_passages_come_in(
     con.executemany("insert into passages values (?, ?, ?)", rows)
     sets = {1: {1, 2, 3, 5}, 2: {1, 3, 4, 5}, 3: {7, 8, 9}}
     pairs = [(1, 2), (1, 3), (2, 3)]
+    assert detect._doc_shares(con, [(1, 4)], "stems", 0.1) == set()  # 4 holds no passage
     for share in (0.5, 0.75, 1.0):
         expected = {
             (a, b)
@@ -434,3 +436,18 @@ def test_document_shares_count_distinct_members_whatever_order_passages_come_in(
     # shingles: 1 {10, 11}, 2 {10, 11, 12}, 3 {4e9, 13}
     assert detect._doc_shares(con, pairs, "shingles", 1.0) == {(1, 2)}
     assert detect._doc_shares(con, [(2, 3)], "shingles", 0.1) == set()
+
+
+def test_distinct_members_of_rows_in_any_order_taken_part_by_part(monkeypatch):
+    rng = np.random.default_rng(2)
+    monkeypatch.setattr(detect, "_MEMBERS_AT_ONCE", 7)  # many parts, owners never split
+    owners = rng.integers(0, 12, 80)
+    counts = rng.integers(0, 9, 80)
+    flat = rng.integers(0, 60, int(counts.sum())).astype(np.uint32)
+    sets = detect._distinct_members(owners, counts, flat, 14)  # owners 12, 13 hold no rows
+    offsets = np.concatenate(([0], np.cumsum(counts)))
+    assert len(sets) == 14
+    for owner in range(14):
+        rows = [flat[offsets[r] : offsets[r + 1]] for r in np.flatnonzero(owners == owner)]
+        expected = np.unique(np.concatenate(rows)) if rows else np.empty(0, np.uint32)
+        assert np.array_equal(sets[owner], expected), owner
