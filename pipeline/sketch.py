@@ -23,12 +23,14 @@ _EMPTY = np.iinfo(np.uint32).max
 _CHUNK_SHINGLES = 8_192  # rows of the (shingles x num_perm) matrix at once: 2 MB, stays in cache
 
 
-def distinct(x: np.ndarray) -> np.ndarray:
+def distinct(x: np.ndarray, runs: bool = False) -> np.ndarray:
     """np.unique(x) by sort and compare: numpy 2's unique hashes, 10-90x slower on the
-    few-hundred-element and million-element arrays detection makes."""
+    few-hundred-element and million-element arrays detection makes. With runs (x is made
+    of sorted runs, as lists of sorted sets laid end to end), a merge sort that takes the
+    runs as they come: 3x faster there, slower on values in no order."""
     if len(x) < 2:
         return x.copy()
-    k = np.sort(x)
+    k = np.sort(x, kind="stable" if runs else "quicksort")
     return k[np.concatenate(([True], k[1:] != k[:-1]))]
 
 

@@ -409,9 +409,14 @@ def test_verify_asks_for_document_shares_only_where_one_small_pair_is_all_the_ev
     assert (4, 13) not in verified and (6, 15) not in verified
 
 
-def test_document_shares_count_distinct_members_whatever_order_passages_come_in():
+@pytest.mark.parametrize("docs_at_once", [4096, 2, 1])
+def test_document_shares_count_distinct_members_whatever_order_passages_come_in(
+    monkeypatch, docs_at_once
+):
     # passages of one document repeat members and arrive interleaved with other
-    # documents' (as a scan of a large store returns them)
+    # documents' (as a scan of a large store returns them); the documents are read a few
+    # at a time
+    monkeypatch.setattr(detect, "_DOCS_AT_ONCE", docs_at_once)
     con = duckdb.connect()
     con.execute("create table passages (doc_seq bigint, stems uinteger[], shingles uinteger[])")
     rows = [
@@ -436,6 +441,14 @@ def test_document_shares_count_distinct_members_whatever_order_passages_come_in(
     # shingles: 1 {10, 11}, 2 {10, 11, 12}, 3 {4e9, 13}
     assert detect._doc_shares(con, pairs, "shingles", 1.0) == {(1, 2)}
     assert detect._doc_shares(con, [(2, 3)], "shingles", 0.1) == set()
+
+
+def test_members_in_common_of_two_sorted_sets():
+    rng = np.random.default_rng(5)
+    for n, m in ((0, 0), (0, 4), (1, 1), (30, 7), (300, 500)):
+        x = np.unique(rng.integers(0, 400, n)).astype(np.uint32)
+        y = np.unique(rng.integers(0, 400, m)).astype(np.uint32)
+        assert detect._n_common(x, y) == len(np.intersect1d(x, y)) == detect._n_common(y, x)
 
 
 def test_distinct_members_of_rows_in_any_order_taken_part_by_part(monkeypatch):

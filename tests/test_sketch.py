@@ -74,5 +74,8 @@ def test_distinct_equals_numpy_unique():
             values, inverse = np.unique(x, return_inverse=True)
             got_values, got_inverse = distinct_inverse(x)
             assert np.array_equal(distinct(x), values)
+            assert np.array_equal(distinct(x, runs=True), values)
+            runs = np.concatenate([np.sort(part) for part in np.array_split(x, 5)])
+            assert np.array_equal(distinct(runs, runs=True), values)
             assert np.array_equal(got_values, values)
             assert np.array_equal(got_inverse, inverse.ravel())
