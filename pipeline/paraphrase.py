@@ -72,9 +72,11 @@ class SentenceView:
         w1 = np.searchsorted(tok.starts, arr[:, 1])
         keep = w1 > w0
         w0, w1 = w0[keep], w1[keep]
+        # each sentence's words get its index (sentences never overlap: w1[u] <= w0[u + 1])
         unit = np.full(len(tok), -1, dtype=np.int64)
-        for u, (s, e) in enumerate(zip(w0.tolist(), w1.tolist(), strict=True)):
-            unit[s:e] = u
+        lengths = w1 - w0
+        at = np.arange(int(lengths.sum())) + np.repeat(w0 - (np.cumsum(lengths) - lengths), lengths)
+        unit[at] = np.repeat(np.arange(len(w0)), lengths)
         content = (unit >= 0) & (stem_hashes != 0)
         units = list(zip(w0.tolist(), w1.tolist(), strict=True))
         return cls(units, unit[content], stem_hashes[content])

@@ -73,7 +73,10 @@ def tokenize(text: str) -> Tokens:
         bounds = np.array(spans, dtype=np.int32).reshape(-1, 2)
         starts, ends = bounds[:, 0].copy(), bounds[:, 1].copy()
     else:
-        edges = np.diff(found.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+        # (np.diff with prepend and append costs twice this on an article's characters)
+        padded = np.zeros(len(found) + 2, dtype=np.int8)
+        padded[1:-1] = found
+        edges = padded[1:] - padded[:-1]
         starts = np.flatnonzero(edges == 1).astype(np.int32)
         ends = np.flatnonzero(edges == -1).astype(np.int32)
     folded = _fold(text)
