@@ -385,7 +385,13 @@ def run_cmd(
         with _run(db_path, "run", inputs, wait) as (con, run_id, cfg, counts):
             done = ingest.run(con, cfg, paths, outlet=outlet, run_id=run_id, force=_reader(kind))
             _report_stage(done, counts, con)
+            # each stage starts from checkpointed tables, as it does when run as its own
+            # command: rows committed since the last checkpoint wait in DuckDB's memory,
+            # and past its limit it spills and rereads them (100,000 articles: the raw
+            # pages' 368 MB and the clean texts' 262 MB made clean and detect 10% slower)
+            con.execute("checkpoint")
             _report_stage(clean.run(con, cfg, run_id=run_id, executor=executor), counts, con)
+            con.execute("checkpoint")
             _report_stage(detect.run(con, cfg, run_id=run_id, executor=executor), counts, con)
     _exit_for(counts)
 
